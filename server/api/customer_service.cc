@@ -1,0 +1,90 @@
+#include "server/api/customer_service.h"
+
+#include "server/api/page_token.h"
+#include "server/api/proto_convert.h"
+#include "server/app/customer_actions.h"
+#include "server/domain/status_macros.h"
+#include "server/domain/text_rules.h"
+#include "storage/customer_repository.h"
+
+namespace invoicehub::api {
+
+using domain::Permission;
+using domain::Principal;
+
+grpc::Status CustomerService::CreateCustomer(grpc::ServerContext* context, const v1::CreateCustomerRequest* request,
+                                             v1::Customer* response) {
+  return HandleCall(deps_, context, *request, Permission::kWriteRecords, [&](const Principal& principal) {
+    domain::FieldErrors errors;
+    domain::Customer customer = FromProto(errors, request->customer());
+    RETURN_IF_ERROR(errors.ToStatus());
+    return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
+      ASSIGN_OR_RETURN(domain::Customer created,
+                       app::CreateCustomer(scope.tx(), principal.company_id, customer, scope.now()));
+      ToProto(created, response);
+      scope.Audit(principal.company_id, "customer", created.id, nullptr, *response);
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status CustomerService::GetCustomer(grpc::ServerContext* context, const v1::GetCustomerRequest* request,
+                                          v1::Customer* response) {
+  return HandleCall(deps_, context, *request, Permission::kReadRecords, [&](const Principal& principal) {
+    domain::FieldErrors errors;
+    int64_t customer_id = ParseId(errors, "customer_id", request->customer_id());
+    RETURN_IF_ERROR(errors.ToStatus());
+    return RunQuery(deps_, [&](storage::Transaction& tx) {
+      ASSIGN_OR_RETURN(domain::Customer customer, storage::FindCustomer(tx, principal.company_id, customer_id));
+      ToProto(customer, response);
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status CustomerService::ListCustomers(grpc::ServerContext* context, const v1::ListCustomersRequest* request,
+                                            v1::ListCustomersResponse* response) {
+  return HandleCall(deps_, context, *request, Permission::kReadRecords, [&](const Principal& principal) {
+    domain::FieldErrors errors;
+    int page_size = ParsePageSize(errors, request->page_size());
+    int64_t after_id = ParsePageToken(errors, request->page_token());
+    domain::CheckText(errors, "name_contains", request->name_contains(), 200, domain::Presence::kOptional);
+    domain::CheckText(errors, "email", request->email(), 254, domain::Presence::kOptional);
+    RETURN_IF_ERROR(errors.ToStatus());
+    storage::CustomerFilter filter{request->name_contains(), request->email()};
+    return RunQuery(deps_, [&](storage::Transaction& tx) {
+      // One extra row tells whether another page follows.
+      auto customers = storage::ListCustomers(tx, principal.company_id, filter, after_id, page_size + 1);
+      bool more = customers.size() > static_cast<size_t>(page_size);
+      if (more) customers.pop_back();
+      for (const domain::Customer& customer : customers) ToProto(customer, response->add_customers());
+      if (more) response->set_next_page_token(MakePageToken(customers.back().id));
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status CustomerService::UpdateCustomer(grpc::ServerContext* context, const v1::UpdateCustomerRequest* request,
+                                             v1::Customer* response) {
+  return HandleCall(deps_, context, *request, Permission::kWriteRecords, [&](const Principal& principal) {
+    domain::FieldErrors errors;
+    domain::Customer patch = FromProto(errors, request->customer());
+    patch.id = ParseId(errors, "customer.id", request->customer().id());
+    RETURN_IF_ERROR(errors.ToStatus());
+    ASSIGN_OR_RETURN(domain::UpdateMask mask,
+                     domain::UpdateMask::Parse({request->update_mask().paths().begin(),
+                                                request->update_mask().paths().end()},
+                                               {"display_name", "email", "billing_address", "currency_code",
+                                                "payment_terms_days", "delivery_preference"}));
+    return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
+      ASSIGN_OR_RETURN(auto change, app::UpdateCustomer(scope.tx(), principal.company_id, patch, mask, scope.now()));
+      v1::Customer before;
+      ToProto(change.before, &before);
+      ToProto(change.after, response);
+      scope.Audit(principal.company_id, "customer", patch.id, &before, *response);
+      return absl::OkStatus();
+    });
+  });
+}
+
+}  // namespace invoicehub::api

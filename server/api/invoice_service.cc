@@ -1,0 +1,110 @@
+#include "server/api/invoice_service.h"
+
+#include "server/api/page_token.h"
+#include "server/api/proto_convert.h"
+#include "server/app/invoice_actions.h"
+#include "server/domain/status_macros.h"
+#include "storage/invoice_repository.h"
+
+namespace invoicehub::api {
+namespace {
+
+using domain::Permission;
+using domain::Principal;
+
+// The draft fields shared by CreateInvoiceRequest and UpdateInvoiceRequest.
+template <typename Request>
+app::InvoiceDraftInput DraftInputFromProto(domain::FieldErrors& errors, const Request& request) {
+  app::InvoiceDraftInput input;
+  input.kind = ParseInvoiceKind(errors, "kind", request.kind());
+  if (request.has_issue_date()) input.issue_date = ParseDate(errors, "issue_date", request.issue_date());
+  if (request.has_due_date()) input.due_date = ParseDate(errors, "due_date", request.due_date());
+  input.po_number = request.po_number();
+  input.lines = FromProto(request.lines());
+  return input;
+}
+
+}  // namespace
+
+grpc::Status InvoiceService::CreateInvoice(grpc::ServerContext* context, const v1::CreateInvoiceRequest* request,
+                                           v1::Invoice* response) {
+  return HandleCall(deps_, context, *request, Permission::kWriteRecords, [&](const Principal& principal) {
+    domain::FieldErrors errors;
+    app::InvoiceDraftInput input = DraftInputFromProto(errors, *request);
+    input.customer_id = ParseId(errors, "customer_id", request->customer_id());
+    RETURN_IF_ERROR(errors.ToStatus());
+    return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
+      ASSIGN_OR_RETURN(domain::Invoice invoice,
+                       app::CreateDraftInvoice(scope.tx(), principal.company_id, input, scope.now()));
+      ToProto(invoice, response);
+      scope.Audit(principal.company_id, "invoice", invoice.id, nullptr, *response);
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status InvoiceService::GetInvoice(grpc::ServerContext* context, const v1::GetInvoiceRequest* request,
+                                        v1::Invoice* response) {
+  return HandleCall(deps_, context, *request, Permission::kReadRecords, [&](const Principal& principal) {
+    domain::FieldErrors errors;
+    int64_t invoice_id = ParseId(errors, "invoice_id", request->invoice_id());
+    RETURN_IF_ERROR(errors.ToStatus());
+    return RunQuery(deps_, [&](storage::Transaction& tx) {
+      ASSIGN_OR_RETURN(domain::Invoice invoice, storage::FindInvoice(tx, principal.company_id, invoice_id));
+      ToProto(invoice, response);
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status InvoiceService::ListInvoices(grpc::ServerContext* context, const v1::ListInvoicesRequest* request,
+                                          v1::ListInvoicesResponse* response) {
+  return HandleCall(deps_, context, *request, Permission::kReadRecords, [&](const Principal& principal) {
+    domain::FieldErrors errors;
+    int page_size = ParsePageSize(errors, request->page_size());
+    int64_t after_id = ParsePageToken(errors, request->page_token());
+    storage::InvoiceFilter filter;
+    if (!request->customer_id().empty()) filter.customer_id = ParseId(errors, "customer_id", request->customer_id());
+    filter.state = ParseInvoiceStateFilter(errors, "state", request->state());
+    if (request->has_issue_date_from())
+      filter.issued_from = ParseDate(errors, "issue_date_from", request->issue_date_from());
+    if (request->has_issue_date_to()) filter.issued_to = ParseDate(errors, "issue_date_to", request->issue_date_to());
+    if (filter.issued_from && filter.issued_to && *filter.issued_to < *filter.issued_from)
+      errors.Add("issue_date_to", "must not be before issue_date_from");
+    RETURN_IF_ERROR(errors.ToStatus());
+    return RunQuery(deps_, [&](storage::Transaction& tx) {
+      // One extra row tells whether another page follows.
+      auto invoices = storage::ListInvoices(tx, principal.company_id, filter, after_id, page_size + 1);
+      bool more = invoices.size() > static_cast<size_t>(page_size);
+      if (more) invoices.pop_back();
+      for (const domain::Invoice& invoice : invoices) ToProto(invoice, response->add_invoices());
+      if (more) response->set_next_page_token(MakePageToken(invoices.back().id));
+      return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status InvoiceService::UpdateInvoice(grpc::ServerContext* context, const v1::UpdateInvoiceRequest* request,
+                                           v1::Invoice* response) {
+  return HandleCall(deps_, context, *request, Permission::kWriteRecords, [&](const Principal& principal) {
+    domain::FieldErrors errors;
+    app::InvoiceDraftInput input = DraftInputFromProto(errors, *request);
+    int64_t invoice_id = ParseId(errors, "invoice_id", request->invoice_id());
+    RETURN_IF_ERROR(errors.ToStatus());
+    ASSIGN_OR_RETURN(domain::UpdateMask mask,
+                     domain::UpdateMask::Parse({request->update_mask().paths().begin(),
+                                                request->update_mask().paths().end()},
+                                               {"lines", "issue_date", "due_date", "po_number", "kind"}));
+    return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
+      ASSIGN_OR_RETURN(auto change, app::UpdateDraftInvoice(scope.tx(), principal.company_id, invoice_id,
+                                                            request->version(), input, mask, scope.now()));
+      v1::Invoice before;
+      ToProto(change.before, &before);
+      ToProto(change.after, response);
+      scope.Audit(principal.company_id, "invoice", invoice_id, &before, *response);
+      return absl::OkStatus();
+    });
+  });
+}
+
+}  // namespace invoicehub::api

@@ -1,0 +1,54 @@
+#pragma once
+// proto <-> domain. Parsing functions add every problem to a FieldErrors
+// under the request's field path; nothing here talks to the database.
+
+#include <cstdint>
+#include <string>
+
+#include <google/protobuf/timestamp.pb.h>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "invoicehub/v1/admin_service.pb.h"
+#include "invoicehub/v1/common.pb.h"
+#include "invoicehub/v1/customer_service.pb.h"
+#include "invoicehub/v1/invoice_service.pb.h"
+#include "server/domain/api_key.h"
+#include "server/domain/company.h"
+#include "server/domain/customer.h"
+#include "server/domain/field_errors.h"
+#include "server/domain/invoice.h"
+
+namespace invoicehub::api {
+
+// Ids travel as decimal strings. Empty or malformed: a violation on `field`.
+int64_t ParseId(domain::FieldErrors& errors, const std::string& field, const std::string& text);
+std::string FormatId(int64_t id);
+
+// A set Date must be a real calendar day from year 1900 to 9999.
+absl::CivilDay ParseDate(domain::FieldErrors& errors, const std::string& field, const v1::Date& date);
+v1::Date ToProto(absl::CivilDay day);
+google::protobuf::Timestamp ToTimestamp(absl::Time time);
+
+domain::PostalAddress FromProto(const v1::PostalAddress& address);
+void ToProto(const domain::PostalAddress& address, v1::PostalAddress* out);
+
+domain::Company FromProto(const v1::Company& company);
+void ToProto(const domain::Company& company, v1::Company* out);
+
+void ToProto(const domain::ApiKey& key, v1::ApiKey* out);
+// ROLE_UNSPECIFIED or an unknown value: a violation on `field`.
+domain::Role ParseRole(domain::FieldErrors& errors, const std::string& field, v1::Role role);
+
+// Unspecified enums take their documented defaults.
+domain::Customer FromProto(domain::FieldErrors& errors, const v1::Customer& customer);
+void ToProto(const domain::Customer& customer, v1::Customer* out);
+
+domain::InvoiceKind ParseInvoiceKind(domain::FieldErrors& errors, const std::string& field, v1::InvoiceKind kind);
+std::optional<domain::InvoiceState> ParseInvoiceStateFilter(domain::FieldErrors& errors, const std::string& field,
+                                                            v1::InvoiceState state);
+std::vector<domain::InvoiceLineInput> FromProto(
+    const google::protobuf::RepeatedPtrField<v1::InvoiceLine>& lines);
+void ToProto(const domain::Invoice& invoice, v1::Invoice* out);
+
+}  // namespace invoicehub::api

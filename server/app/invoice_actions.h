@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "server/app/company_actions.h"
+#include "server/domain/invoice.h"
+#include "server/domain/update_mask.h"
+#include "storage/database.h"
+
+namespace invoicehub::app {
+
+// What a client may set on a draft invoice.
+struct InvoiceDraftInput {
+  int64_t customer_id = 0;
+  domain::InvoiceKind kind = domain::InvoiceKind::kSales;
+  std::optional<absl::CivilDay> issue_date;  // nullopt: today in the company's zone
+  std::optional<absl::CivilDay> due_date;    // nullopt: issue date + payment terms
+  std::string po_number;
+  std::vector<domain::InvoiceLineInput> lines;
+};
+
+// Creates a DRAFT in the customer's currency with server-computed totals.
+absl::StatusOr<domain::Invoice> CreateDraftInvoice(storage::Transaction& tx, int64_t company_id,
+                                                   const InvoiceDraftInput& input, absl::Time now);
+
+// Replaces the `mask` fields of a DRAFT if `expected_version` is current.
+absl::StatusOr<Change<domain::Invoice>> UpdateDraftInvoice(storage::Transaction& tx, int64_t company_id,
+                                                           int64_t invoice_id, int64_t expected_version,
+                                                           const InvoiceDraftInput& input,
+                                                           const domain::UpdateMask& mask, absl::Time now);
+
+}  // namespace invoicehub::app

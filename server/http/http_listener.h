@@ -1,0 +1,35 @@
+#pragma once
+// The HTTP side of the server: /healthz (the process is alive) and /readyz
+// (the database answers and the schema is current). Partner webhooks will
+// be mounted here too.
+
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "storage/database.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace invoicehub::http {
+
+class HttpListener {
+ public:
+  explicit HttpListener(storage::Database& database);
+  ~HttpListener();
+
+  // Binds `host`:`port` (0: any free port) and serves on a thread of its own.
+  // Returns the bound port.
+  absl::StatusOr<int> Start(const std::string& host, int port);
+  void Stop();
+
+ private:
+  storage::Database& database_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread thread_;
+};
+
+}  // namespace invoicehub::http

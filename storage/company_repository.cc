@@ -1,0 +1,69 @@
+#include "storage/company_repository.h"
+
+#include <soci/soci.h>
+
+#include "absl/strings/str_cat.h"
+#include "storage/sql_codec.h"
+
+namespace invoicehub::storage {
+namespace {
+
+constexpr char kSelectCompany[] =
+    "SELECT company_id, display_name, time_zone, default_currency_code, invoice_number_prefix,"
+    " address::text, version, " INVOICEHUB_MICROS("create_time") ", " INVOICEHUB_MICROS("update_time")
+    " FROM companies WHERE company_id = :company_id";
+
+constexpr char kInsertCompany[] =
+    "INSERT INTO companies (display_name, time_zone, default_currency_code, invoice_number_prefix,"
+    " address, create_time, update_time)"
+    " VALUES (:display_name, :time_zone, :currency, :prefix, CAST(:address AS jsonb),"
+    " " INVOICEHUB_FROM_MICROS(":now") ", " INVOICEHUB_FROM_MICROS(":now2") ")"
+    " RETURNING company_id";
+
+constexpr char kUpdateCompany[] =
+    "UPDATE companies SET display_name = :display_name, time_zone = :time_zone,"
+    " default_currency_code = :currency, invoice_number_prefix = :prefix,"
+    " address = CAST(:address AS jsonb), version = version + 1,"
+    " update_time = " INVOICEHUB_FROM_MICROS(":now") " WHERE company_id = :company_id";
+
+}  // namespace
+
+absl::StatusOr<domain::Company> FindCompany(Transaction& tx, int64_t company_id, LockMode lock) {
+  soci::row row;
+  long long id = company_id;
+  tx.session() << absl::StrCat(kSelectCompany, LockClause(lock)), soci::use(id, "company_id"), soci::into(row);
+  if (!tx.session().got_data()) return absl::NotFoundError(absl::StrCat("company ", company_id, " not found"));
+  domain::Company company;
+  company.id = row.get<long long>(0);
+  company.display_name = row.get<std::string>(1);
+  company.time_zone = row.get<std::string>(2);
+  company.default_currency_code = row.get<std::string>(3);
+  company.invoice_number_prefix = row.get<std::string>(4);
+  company.address = AddressFromJson(row.get<std::string>(5));
+  company.version = row.get<long long>(6);
+  company.create_time = FromMicros(row.get<long long>(7));
+  company.update_time = FromMicros(row.get<long long>(8));
+  return company;
+}
+
+absl::StatusOr<domain::Company> InsertCompany(Transaction& tx, const domain::Company& company, absl::Time now) {
+  long long id = 0, micros = ToMicros(now), micros2 = micros;
+  std::string address = AddressToJson(company.address);
+  tx.session() << kInsertCompany, soci::use(company.display_name, "display_name"),
+      soci::use(company.time_zone, "time_zone"), soci::use(company.default_currency_code, "currency"),
+      soci::use(company.invoice_number_prefix, "prefix"), soci::use(address, "address"),
+      soci::use(micros, "now"), soci::use(micros2, "now2"), soci::into(id);
+  return FindCompany(tx, id);
+}
+
+absl::StatusOr<domain::Company> UpdateCompany(Transaction& tx, const domain::Company& company, absl::Time now) {
+  long long id = company.id, micros = ToMicros(now);
+  std::string address = AddressToJson(company.address);
+  tx.session() << kUpdateCompany, soci::use(company.display_name, "display_name"),
+      soci::use(company.time_zone, "time_zone"), soci::use(company.default_currency_code, "currency"),
+      soci::use(company.invoice_number_prefix, "prefix"), soci::use(address, "address"),
+      soci::use(micros, "now"), soci::use(id, "company_id");
+  return FindCompany(tx, company.id);
+}
+
+}  // namespace invoicehub::storage

@@ -1,0 +1,97 @@
+#include "storage/database.h"
+
+#include <regex>
+
+#include <soci/connection-pool.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace invoicehub::storage {
+namespace {
+
+// Maps a PostgreSQL SQLSTATE onto the status the caller can act on.
+absl::Status StatusFromSqlState(const std::string& sqlstate, const std::string& what) {
+  if (sqlstate == "23505") return absl::AlreadyExistsError("a record with the same unique key already exists");
+  if (sqlstate == "40001" || sqlstate == "40P01")
+    return absl::AbortedError("the change collided with a concurrent one; retry");
+  if (absl::StartsWith(sqlstate, "08") || sqlstate == "57P01" || sqlstate == "57P03")
+    return absl::UnavailableError("the database is unreachable; retry later");
+  spdlog::error("database error sqlstate={} {}", sqlstate, what);
+  return absl::InternalError("internal database error");
+}
+
+// A lost connection is not a statement error: reconnect, so that the pooled
+// session is usable by the next caller.
+void ReconnectIfBroken(soci::session& session) {
+  if (session.is_connected()) return;
+  try {
+    session.reconnect();
+  } catch (const soci::soci_error& e) {
+    spdlog::warn("database reconnect failed: {}", e.what());
+  }
+}
+
+}  // namespace
+
+Database::Database(std::unique_ptr<soci::connection_pool> pool, size_t pool_size)
+    : pool_(std::move(pool)), pool_size_(pool_size) {}
+
+Database::~Database() = default;
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Connect(const std::string& url, size_t pool_size) {
+  if (pool_size == 0) return absl::InvalidArgumentError("database pool size must be at least 1");
+  auto pool = std::make_unique<soci::connection_pool>(pool_size);
+  try {
+    for (size_t i = 0; i < pool_size; ++i) pool->at(i).open(soci::postgresql, url);
+  } catch (const soci::soci_error& e) {
+    // libpq's message names the host and the reason, never the password.
+    return absl::UnavailableError(absl::StrCat("cannot connect to the database ", MaskDatabaseUrl(url), ": ",
+                                               e.get_error_message()));
+  }
+  return std::unique_ptr<Database>(new Database(std::move(pool), pool_size));
+}
+
+absl::Status Database::InTransaction(const std::function<absl::Status(Transaction&)>& body) {
+  soci::session session(*pool_);  // leases a pooled connection until scope end
+  try {
+    soci::transaction transaction(session);
+    Transaction tx(session);
+    absl::Status status = body(tx);
+    if (status.ok())
+      transaction.commit();
+    else
+      transaction.rollback();
+    return status;
+  } catch (const soci::postgresql_soci_error& e) {
+    ReconnectIfBroken(session);
+    return StatusFromSqlState(e.sqlstate(), e.what());
+  } catch (const soci::soci_error& e) {
+    ReconnectIfBroken(session);
+    if (!session.is_connected()) return absl::UnavailableError("the database is unreachable; retry later");
+    spdlog::error("database error: {}", e.what());
+    return absl::InternalError("internal database error");
+  }
+}
+
+absl::Status Database::Ping() {
+  return InTransaction([](Transaction& tx) {
+    int one = 0;
+    tx.session() << "SELECT 1", soci::into(one);
+    return one == 1 ? absl::OkStatus() : absl::InternalError("SELECT 1 did not answer 1");
+  });
+}
+
+std::string MaskDatabaseUrl(const std::string& url) {
+  static const std::regex kUriPassword(R"((://[^:/@]*:)[^@]*@)");
+  static const std::regex kKeywordPassword(R"((password\s*=\s*)('[^']*'|\S+))");
+  std::string masked = std::regex_replace(url, kUriPassword, "$1***@");
+  masked = std::regex_replace(masked, kKeywordPassword, "$1***");
+  static const std::regex kQueryPassword(R"(([?&]password=)[^&]*)");
+  return std::regex_replace(masked, kQueryPassword, "$1***");
+}
+
+}  // namespace invoicehub::storage

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "server/domain/invoice.h"
+#include "storage/database.h"
+#include "storage/lock_mode.h"
+
+namespace invoicehub::storage {
+
+// Inserts the invoice and its lines; totals must already be computed.
+absl::StatusOr<domain::Invoice> InsertInvoice(Transaction& tx, int64_t company_id, const domain::Invoice& invoice,
+                                              absl::Time now);
+
+// The invoice with its lines; NOT_FOUND when the company has no such invoice.
+absl::StatusOr<domain::Invoice> FindInvoice(Transaction& tx, int64_t company_id, int64_t invoice_id,
+                                            LockMode lock = LockMode::kNone);
+
+// Replaces header, lines and totals, bumps the version.
+absl::StatusOr<domain::Invoice> UpdateInvoice(Transaction& tx, int64_t company_id, const domain::Invoice& invoice,
+                                              absl::Time now);
+
+struct InvoiceFilter {
+  int64_t customer_id = 0;                      // 0: any
+  std::optional<domain::InvoiceState> state;    // nullopt: any
+  std::optional<absl::CivilDay> issued_from;    // inclusive
+  std::optional<absl::CivilDay> issued_to;      // inclusive
+};
+
+// Up to `limit` invoices (with lines) with id > `after_id`, in id order.
+std::vector<domain::Invoice> ListInvoices(Transaction& tx, int64_t company_id, const InvoiceFilter& filter,
+                                          int64_t after_id, int limit);
+
+}  // namespace invoicehub::storage
