@@ -51,12 +51,14 @@ as_postgres_user() {
     su -s /bin/bash postgres -c "$(printf '%q ' "$@")"
   fi
 }
+# fd 9 (the lock, see take_lock) is closed for children: otherwise the
+# postmaster inherits it and holds the lock for as long as it runs.
 as_pg() {
   if ((IS_ROOT)); then
     # cd first: a cwd that postgres cannot enter (e.g. /root) makes initdb warn.
-    (cd "$DIR" && as_postgres_user "$@")
+    (cd "$DIR" && as_postgres_user "$@") 9>&-
   else
-    "$@"
+    "$@" 9>&-
   fi
 }
 

@@ -40,6 +40,8 @@ grpc::Status AdminService::CreateCompany(grpc::ServerContext* context, const v1:
       scope.Audit(created.company.id, "company", created.company.id, nullptr, response->company());
       scope.Audit(created.company.id, "api_key", created.admin_key.key.id, nullptr, response->admin_key());
       return absl::OkStatus();
+    }, [](google::protobuf::Message& stored) {
+      static_cast<v1::CreateCompanyResponse&>(stored).clear_admin_key_secret();
     });
   });
 }
@@ -91,7 +93,7 @@ grpc::Status AdminService::CreateApiKey(grpc::ServerContext* context, const v1::
       response->set_secret(issued.secret);
       scope.Audit(company_id, "api_key", issued.key.id, nullptr, response->api_key());
       return absl::OkStatus();
-    });
+    }, [](google::protobuf::Message& stored) { static_cast<v1::CreateApiKeyResponse&>(stored).clear_secret(); });
   });
 }
 

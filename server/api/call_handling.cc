@@ -100,7 +100,8 @@ void MutationScope::Audit(int64_t company_id, const std::string& entity_type, in
 absl::Status RunMutation(const ApiDeps& deps, const domain::Principal& principal,
                          const google::protobuf::Message& request, const std::string& request_id,
                          google::protobuf::Message* response,
-                         const std::function<absl::Status(MutationScope&)>& body) {
+                         const std::function<absl::Status(MutationScope&)>& body,
+                         const RedactForStorage& redact) {
   RETURN_IF_ERROR(CheckRequestId(request_id));
   storage::RequestKey key{.scope_id = principal.company_id,
                           .request_id = request_id,
@@ -118,7 +119,15 @@ absl::Status RunMutation(const ApiDeps& deps, const domain::Principal& principal
     }
     MutationScope scope(tx, principal, now, ActionOf(request), request_id);
     RETURN_IF_ERROR(body(scope));
-    if (!request_id.empty()) storage::SaveResponse(tx, key, DeterministicBytes(*response));
+    if (request_id.empty()) return absl::OkStatus();
+    if (!redact) {
+      storage::SaveResponse(tx, key, DeterministicBytes(*response));
+      return absl::OkStatus();
+    }
+    std::unique_ptr<google::protobuf::Message> stored(response->New());
+    stored->CopyFrom(*response);
+    redact(*stored);
+    storage::SaveResponse(tx, key, DeterministicBytes(*stored));
     return absl::OkStatus();
   });
 }

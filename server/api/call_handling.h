@@ -51,12 +51,18 @@ class MutationScope {
   std::string request_id_;
 };
 
+// Clears what must never be stored (API key secrets) from the copy of a
+// response kept for request_id retries.
+using RedactForStorage = std::function<void(google::protobuf::Message& stored_copy)>;
+
 // Runs `body` in one transaction. With a request_id, a retry of the same
-// request gets the stored first `response` and `body` does not run again.
+// request gets the stored first `response` (less what `redact` removed) and
+// `body` does not run again.
 absl::Status RunMutation(const ApiDeps& deps, const domain::Principal& principal,
                          const google::protobuf::Message& request, const std::string& request_id,
                          google::protobuf::Message* response,
-                         const std::function<absl::Status(MutationScope&)>& body);
+                         const std::function<absl::Status(MutationScope&)>& body,
+                         const RedactForStorage& redact = nullptr);
 
 // Runs a read-only `body` in one transaction.
 absl::Status RunQuery(const ApiDeps& deps, const std::function<absl::Status(storage::Transaction&)>& body);

@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The demo: installs what is missing, builds, starts a private PostgreSQL
+# cluster and invoicehub-server, creates (or reuses) a demo company with an
+# admin API key, prints grpcurl commands to paste, and stops everything
+# cleanly on Ctrl-C.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BUILD="$ROOT/build"
+STATE="$ROOT/.dev"              # demo keys and the server log
+GRPC_LISTEN=${INVOICEHUB_GRPC_LISTEN:-127.0.0.1:50051}
+HTTP_LISTEN=${INVOICEHUB_HTTP_LISTEN:-127.0.0.1:8080}
+export INVOICEHUB_PG_DIR=${INVOICEHUB_PG_DIR:-$ROOT/.pg/dev}
+
+bash "$ROOT/scripts/bootstrap.sh"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithAsserts}" >/dev/null
+cmake --build "$BUILD" -j "$(nproc)" --target invoicehub-server invoicehub-call
+
+mkdir -p "$STATE"
+chmod 700 "$STATE"
+SERVER_PID=""
+cleanup() {
+  trap - EXIT INT TERM
+  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "dev: stopping invoicehub-server" >&2
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  bash "$ROOT/scripts/pg.sh" stop >&2 || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+DATABASE_URL=$(bash "$ROOT/scripts/pg.sh" start | tail -n 1)
+
+# The operator key lives only in this private folder, made once.
+if [[ ! -s "$STATE/operator_key" ]]; then
+  (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$STATE/operator_key")
+fi
+OPERATOR_KEY=$(cat "$STATE/operator_key")
+
+INVOICEHUB_DATABASE_URL="$DATABASE_URL" INVOICEHUB_OPERATOR_KEY="$OPERATOR_KEY" \
+  "$BUILD/server/invoicehub-server" --grpc_listen="$GRPC_LISTEN" --http_listen="$HTTP_LISTEN" \
+  > "$STATE/server.log" 2>&1 &
+SERVER_PID=$!
+
+for _ in $(seq 1 150); do
+  if curl -fsS "http://$HTTP_LISTEN/readyz" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "dev: invoicehub-server exited; its log:" >&2
+    cat "$STATE/server.log" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+curl -fsS "http://$HTTP_LISTEN/readyz" >/dev/null || { echo "dev: server not ready; see $STATE/server.log" >&2; exit 1; }
+
+CALL="$BUILD/tools/invoicehub-call"
+json_field() { sed -n "s/^ *\"$1\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" | head -n 1; }
+
+# Reuse the demo company of an earlier run if its key still works.
+ADMIN_KEY=""
+if [[ -s "$STATE/demo_admin_key" ]]; then
+  ADMIN_KEY=$(cat "$STATE/demo_admin_key")
+  "$CALL" -plaintext -H "authorization: Bearer $ADMIN_KEY" "$GRPC_LISTEN" \
+    invoicehub.v1.AdminService/GetCompany >/dev/null 2>&1 || ADMIN_KEY=""
+fi
+if [[ -z "$ADMIN_KEY" ]]; then
+  ADMIN_KEY=$("$CALL" -plaintext -H "authorization: Bearer $OPERATOR_KEY" -d '{
+      "company": {"display_name": "Demo Company AG", "time_zone": "Europe/Zurich",
+                  "default_currency_code": "CHF", "invoice_number_prefix": "INV-"}}' \
+    "$GRPC_LISTEN" invoicehub.v1.AdminService/CreateCompany | json_field adminKeySecret)
+  [[ -n "$ADMIN_KEY" ]] || { echo "dev: could not create the demo company" >&2; exit 1; }
+  (umask 077 && printf '%s' "$ADMIN_KEY" > "$STATE/demo_admin_key")
+fi
+
+cat <<MSG
+
+Invoicehub is running.
+  gRPC     $GRPC_LISTEN  (plaintext, reflection on)
+  HTTP     http://$HTTP_LISTEN/healthz  http://$HTTP_LISTEN/readyz
+  database $DATABASE_URL
+  log      $STATE/server.log
+
+Demo company admin key (also in $STATE/demo_admin_key):
+  export KEY=$ADMIN_KEY
+Operator key (creates companies; in $STATE/operator_key):
+  export OPERATOR_KEY=$OPERATOR_KEY
+
+Paste these (grpcurl, or the same arguments to $CALL):
+
+  grpcurl -plaintext $GRPC_LISTEN list
+
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" $GRPC_LISTEN invoicehub.v1.AdminService/GetCompany
+
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"customer": {"display_name": "Acme AG",
+    "email": "ap@acme.example", "payment_terms_days": 30,
+    "billing_address": {"address_lines": ["Bahnhofstrasse 1"], "locality": "Zürich", "region_code": "CH"}}}' \\
+    $GRPC_LISTEN invoicehub.v1.CustomerService/CreateCustomer
+
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"customer_id": "CUSTOMER_ID", "po_number": "PO-4711",
+    "lines": [{"description": "Consulting", "quantity": "1.5",
+               "unit_price": {"currency_code": "CHF", "minor_units": "15000"}, "tax_rate_percent": "8.1"}],
+    "request_id": "demo-invoice-1"}' \\
+    $GRPC_LISTEN invoicehub.v1.InvoiceService/CreateInvoice
+
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"page_size": 10}' \\
+    $GRPC_LISTEN invoicehub.v1.InvoiceService/ListInvoices
+
+Ctrl-C stops the server and the database.
+MSG
+
+wait "$SERVER_PID"
