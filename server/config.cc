@@ -89,7 +89,7 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
     errors.Add("--log_level", absl::StrCat("must be one of ", absl::StrJoin(kLevels, ", ")));
   if (!config.operator_key.empty() && config.operator_key.size() < kMinOperatorKeyLength)
     errors.Add("--operator_key", absl::StrCat("must be at least ", kMinOperatorKeyLength, " characters"));
-  if (absl::Status status = errors.ToStatus(); !status.ok()) return status;
+  if (absl::Status status = errors.ToStatus("invalid configuration"); !status.ok()) return status;
   return config;
 }
 

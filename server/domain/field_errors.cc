@@ -17,9 +17,9 @@ constexpr char kRecordSep = '\x1e';
 
 }  // namespace
 
-absl::Status FieldErrors::ToStatus() const {
+absl::Status FieldErrors::ToStatus(const std::string& summary) const {
   if (violations_.empty()) return absl::OkStatus();
-  std::string message = "invalid request: ";
+  std::string message = absl::StrCat(summary, ": ");
   std::string payload;
   for (size_t i = 0; i < violations_.size(); ++i) {
     const FieldViolation& v = violations_[i];

@@ -26,8 +26,9 @@ class FieldErrors {
   const std::vector<FieldViolation>& violations() const { return violations_; }
 
   // OK when nothing was added; else INVALID_ARGUMENT whose message lists every
-  // violation and whose payload carries them for the API's BadRequest detail.
-  absl::Status ToStatus() const;
+  // violation after `summary` and whose payload carries them for the API's
+  // BadRequest detail.
+  absl::Status ToStatus(const std::string& summary = "invalid request") const;
 
  private:
   std::vector<FieldViolation> violations_;
