@@ -86,12 +86,15 @@ absl::Status Database::Ping() {
 }
 
 std::string MaskDatabaseUrl(const std::string& url) {
-  static const std::regex kUriPassword(R"((://[^:/@]*:)[^@]*@)");
-  static const std::regex kKeywordPassword(R"((password\s*=\s*)('[^']*'|\S+))");
-  std::string masked = std::regex_replace(url, kUriPassword, "$1***@");
-  masked = std::regex_replace(masked, kKeywordPassword, "$1***");
-  static const std::regex kQueryPassword(R"(([?&]password=)[^&]*)");
-  return std::regex_replace(masked, kQueryPassword, "$1***");
+  if (absl::StartsWith(url, "postgresql://") || absl::StartsWith(url, "postgres://")) {
+    // URI: the password of user:password@host, and a password= parameter.
+    static const std::regex kUserInfoPassword(R"((://[^:/@?]*:)[^@/?]*@)");
+    static const std::regex kQueryPassword(R"(([?&]password=)[^&]*)");
+    return std::regex_replace(std::regex_replace(url, kUserInfoPassword, "$1***@"), kQueryPassword, "$1***");
+  }
+  // key=value: a value is bare or single-quoted with backslash escapes.
+  static const std::regex kKeywordPassword(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|[^\s']\S*))");
+  return std::regex_replace(url, kKeywordPassword, "$1***");
 }
 
 }  // namespace invoicehub::storage

@@ -179,11 +179,14 @@ absl::StatusOr<domain::Invoice> UpdateInvoice(Transaction& tx, int64_t company_i
   long long applied = invoice.applied_minor, outstanding = invoice.outstanding_minor, micros = ToMicros(now);
   std::string state = StateName(invoice.state), kind = KindName(invoice.kind);
   std::string issue = DayToSql(invoice.issue_date), due = DayToSql(invoice.due_date);
-  tx.session() << kUpdateInvoice, soci::use(state, "state"), soci::use(kind, "kind"), soci::use(issue, "issue_date"),
-      soci::use(due, "due_date"), soci::use(invoice.po_number, "po_number"), soci::use(subtotal, "subtotal"),
-      soci::use(tax_total, "tax_total"), soci::use(total, "total"), soci::use(applied, "applied"),
-      soci::use(outstanding, "outstanding"), soci::use(micros, "now"), soci::use(company, "company_id"),
-      soci::use(id, "invoice_id");
+  soci::statement update =
+      (tx.session().prepare << kUpdateInvoice, soci::use(state, "state"), soci::use(kind, "kind"),
+       soci::use(issue, "issue_date"), soci::use(due, "due_date"), soci::use(invoice.po_number, "po_number"),
+       soci::use(subtotal, "subtotal"), soci::use(tax_total, "tax_total"), soci::use(total, "total"),
+       soci::use(applied, "applied"), soci::use(outstanding, "outstanding"), soci::use(micros, "now"),
+       soci::use(company, "company_id"), soci::use(id, "invoice_id"));
+  update.execute(true);
+  if (update.get_affected_rows() == 0) return absl::NotFoundError(absl::StrCat("invoice ", invoice.id, " not found"));
   InsertLines(tx, company_id, invoice.id, invoice.lines);
   return FindInvoice(tx, company_id, invoice.id);
 }

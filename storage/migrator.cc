@@ -86,8 +86,9 @@ absl::StatusOr<int> ApplyMigrations(const std::string& url, const std::vector<Mi
 
 absl::Status CheckMigrationsApplied(Database& database) {
   return database.InTransaction([](Transaction& tx) {
-    int applied = 0;
-    tx.session() << "SELECT count(*) FROM schema_migrations", soci::into(applied);
+    int table_exists = 0, applied = 0;
+    tx.session() << "SELECT (to_regclass('schema_migrations') IS NOT NULL)::int", soci::into(table_exists);
+    if (table_exists) tx.session() << "SELECT count(*) FROM schema_migrations", soci::into(applied);
     int expected = static_cast<int>(EmbeddedMigrations().size());
     if (applied < expected)
       return absl::FailedPreconditionError(absl::StrCat(applied, " of ", expected, " migrations applied"));

@@ -30,10 +30,12 @@ std::string VersionList(const std::vector<storage::Migration>& migrations) {
 }
 
 std::string RecordedVersions(const std::string& url) {
-  return testing::QueryScalar(url, "SELECT COALESCE(string_agg(version::text, ',' ORDER BY version), '')"
-                                   " FROM schema_migrations");
+  return testing::QueryScalar(url,
+                              "SELECT COALESCE(string_agg(version::text, ',' ORDER BY version), '')"
+                              " FROM schema_migrations");
 }
 
+// Requirement: migrations are embedded in version order (NNNN_name.sql), each version once.
 TEST(Migrations, EmbeddedMigrationsAreInStrictVersionOrder) {
   const std::vector<storage::Migration>& migrations = EmbeddedMigrations();
   ASSERT_FALSE(migrations.empty());
@@ -136,10 +138,10 @@ TEST(Migrations, FailingMigrationRollsBackTheWholeRun) {
   EXPECT_EQ(testing::QueryScalar(scratch.url(), "SELECT to_regclass('companies') IS NULL"), "t");
 }
 
+// Requirement: an unreachable database is UNAVAILABLE, and the password stays hidden.
 TEST(Migrations, ApplyToUnreachableDatabaseIsUnavailable) {
-  absl::StatusOr<int> applied =
-      ApplyMigrations("postgresql:///invoicehub?host=/nonexistent-invoicehub-socket-dir&password=Mig-S3cret",
-                      EmbeddedMigrations());
+  absl::StatusOr<int> applied = ApplyMigrations(
+      "postgresql:///invoicehub?host=/nonexistent-invoicehub-socket-dir&password=Mig-S3cret", EmbeddedMigrations());
   EXPECT_EQ(applied.status().code(), absl::StatusCode::kUnavailable) << applied.status();
   EXPECT_EQ(std::string(applied.status().message()).find("Mig-S3cret"), std::string::npos) << applied.status();
 }

@@ -6,7 +6,6 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 #include <vector>
 
@@ -27,6 +26,7 @@ using ::testing::IsEmpty;
 
 // ---------------------------------------------------------------- companies
 
+// Requirement: company fields round-trip exactly: Unicode text, address, microsecond times.
 TEST(CompanyRepository, RoundTripKeepsUnicodeAndAddress) {
   MigratedDatabase db;
   domain::Company company = SampleCompany("Zürich Ærø 株式会社");
@@ -61,6 +61,7 @@ TEST(CompanyRepository, RoundTripKeepsUnicodeAndAddress) {
   EXPECT_EQ(db.Scalar("SELECT char_length(display_name) FROM companies"), "15");
 }
 
+// Requirement (optimistic concurrency): every update bumps the version.
 TEST(CompanyRepository, UpdateBumpsVersionAndKeepsCreateTime) {
   MigratedDatabase db;
   int64_t id = AddCompany(db, "Before AG");
@@ -79,6 +80,7 @@ TEST(CompanyRepository, UpdateBumpsVersionAndKeepsCreateTime) {
   EXPECT_EQ(updated->update_time, At(2024, 6, 1));
 }
 
+// Requirement: an unknown company id is NOT_FOUND.
 TEST(CompanyRepository, FindMissingCompanyIsNotFound) {
   MigratedDatabase db;
   absl::StatusOr<domain::Company> found =
@@ -97,6 +99,7 @@ domain::ApiKey NewKey(int64_t company_id, const std::string& name, domain::Role 
   return key;
 }
 
+// Requirement: keys are stored by secret hash and found by it (auth looks up the hash).
 TEST(ApiKeyRepository, InsertFindAndFindByHash) {
   MigratedDatabase db;
   int64_t company_id = AddCompany(db, "Keys AG");
@@ -133,6 +136,7 @@ TEST(ApiKeyRepository, InsertFindAndFindByHash) {
   EXPECT_FALSE(wrong_hash->has_value());
 }
 
+// Requirement: revoking keeps the first revoke time; a revoked key no longer authenticates.
 TEST(ApiKeyRepository, RevokeKeepsFirstRevokeTimeAndHidesKeyFromHashLookup) {
   MigratedDatabase db;
   int64_t company_id = AddCompany(db, "Revoke AG");
@@ -141,15 +145,15 @@ TEST(ApiKeyRepository, RevokeKeepsFirstRevokeTimeAndHidesKeyFromHashLookup) {
   });
   ASSERT_TRUE(key.ok()) << key.status();
 
-  absl::StatusOr<domain::ApiKey> first = db.Run(
-      [&](storage::Transaction& tx) { return storage::RevokeApiKey(tx, company_id, key->id, At(2024, 3, 1)); });
+  absl::StatusOr<domain::ApiKey> first =
+      db.Run([&](storage::Transaction& tx) { return storage::RevokeApiKey(tx, company_id, key->id, At(2024, 3, 1)); });
   ASSERT_TRUE(first.ok()) << first.status();
   ASSERT_TRUE(first->revoke_time.has_value());
   EXPECT_EQ(*first->revoke_time, At(2024, 3, 1));
   EXPECT_FALSE(first->active());
 
-  absl::StatusOr<domain::ApiKey> second = db.Run(
-      [&](storage::Transaction& tx) { return storage::RevokeApiKey(tx, company_id, key->id, At(2024, 4, 1)); });
+  absl::StatusOr<domain::ApiKey> second =
+      db.Run([&](storage::Transaction& tx) { return storage::RevokeApiKey(tx, company_id, key->id, At(2024, 4, 1)); });
   ASSERT_TRUE(second.ok()) << second.status();
   ASSERT_TRUE(second->revoke_time.has_value());
   EXPECT_EQ(*second->revoke_time, At(2024, 3, 1));  // the first revoke time stays
@@ -171,6 +175,7 @@ TEST(ApiKeyRepository, RevokeKeepsFirstRevokeTimeAndHidesKeyFromHashLookup) {
   EXPECT_EQ(listed->front().revoke_time, std::optional<absl::Time>(At(2024, 3, 1)));
 }
 
+// Requirement: revoking an unknown key is NOT_FOUND.
 TEST(ApiKeyRepository, RevokeMissingKeyIsNotFound) {
   MigratedDatabase db;
   int64_t company_id = AddCompany(db, "Nokey AG");
@@ -179,13 +184,15 @@ TEST(ApiKeyRepository, RevokeMissingKeyIsNotFound) {
   EXPECT_EQ(revoked.status().code(), absl::StatusCode::kNotFound) << revoked.status();
 }
 
+// Requirement: keys list in id order with their roles.
 TEST(ApiKeyRepository, ListIsInIdOrderWithRoles) {
   MigratedDatabase db;
   int64_t company_id = AddCompany(db, "List Keys AG");
   absl::Status status = db.RunStatus([&](storage::Transaction& tx) {
     for (auto [name, role] : std::vector<std::pair<std::string, domain::Role>>{
              {"a", domain::Role::kAdmin}, {"c", domain::Role::kClerk}, {"v", domain::Role::kViewer}}) {
-      absl::Status s = storage::InsertApiKey(tx, NewKey(company_id, name, role), "hash-" + name, At(2024, 2, 1)).status();
+      absl::Status s =
+          storage::InsertApiKey(tx, NewKey(company_id, name, role), "hash-" + name, At(2024, 2, 1)).status();
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
@@ -235,6 +242,7 @@ class CustomerRepositoryTest : public ::testing::Test {
   int64_t company_id_ = AddCompany(db_, "Customers AG");
 };
 
+// Requirement: customer fields round-trip exactly (Unicode, address, terms, delivery).
 TEST_F(CustomerRepositoryTest, RoundTripKeepsEveryField) {
   domain::Customer customer = SampleCustomer("Müller & Söhne 株式会社", "Buchhaltung@Mueller.example");
   customer.billing_address.address_lines = {"Seestrasse 5"};
@@ -261,6 +269,7 @@ TEST_F(CustomerRepositoryTest, RoundTripKeepsEveryField) {
   EXPECT_EQ(found->create_time, At(2024, 2, 3));
 }
 
+// Requirement: lists page by after_id (keyset) and limit, in id order.
 TEST_F(CustomerRepositoryTest, ListPagesWithAfterIdAndLimit) {
   std::vector<int64_t> ids;
   for (const char* name : {"c1", "c2", "c3", "c4", "c5"}) ids.push_back(AddCustomer(db_, company_id_, name));
@@ -275,6 +284,7 @@ TEST_F(CustomerRepositoryTest, ListPagesWithAfterIdAndLimit) {
   EXPECT_THAT(Names(List({}, ids[1], 100)), ElementsAre("c3", "c4", "c5"));
 }
 
+// Requirement: name_contains is a case-insensitive substring match.
 TEST_F(CustomerRepositoryTest, NameContainsIsCaseInsensitiveSubstring) {
   AddCustomer(db_, company_id_, "Acme Corporation");
   AddCustomer(db_, company_id_, "Globex");
@@ -284,6 +294,7 @@ TEST_F(CustomerRepositoryTest, NameContainsIsCaseInsensitiveSubstring) {
   EXPECT_THAT(List(Filter("Initech")), IsEmpty());
 }
 
+// Requirement: name_contains matches %, _ and backslash literally (a customer named "100%" matches itself only).
 TEST_F(CustomerRepositoryTest, NameContainsTreatsPercentUnderscoreAndBackslashLiterally) {
   AddCustomer(db_, company_id_, "100% Organic");
   AddCustomer(db_, company_id_, "100 Percent Natural");
@@ -298,6 +309,7 @@ TEST_F(CustomerRepositoryTest, NameContainsTreatsPercentUnderscoreAndBackslashLi
   EXPECT_THAT(Names(List(Filter("k\\s"))), ElementsAre("Back\\Slash GmbH"));
 }
 
+// Requirement: the email filter is a case-insensitive exact match, not a pattern.
 TEST_F(CustomerRepositoryTest, EmailFilterIsCaseInsensitiveExactMatch) {
   AddCustomer(db_, company_id_, "Mixed", "Billing@Example.COM");
   AddCustomer(db_, company_id_, "Other", "billing@example.com.au");
@@ -311,6 +323,7 @@ TEST_F(CustomerRepositoryTest, EmailFilterIsCaseInsensitiveExactMatch) {
   EXPECT_THAT(List(Filter("other", "billing@example.com")), IsEmpty());
 }
 
+// Requirement (optimistic concurrency): every update bumps the version.
 TEST_F(CustomerRepositoryTest, UpdateBumpsVersion) {
   int64_t id = AddCustomer(db_, company_id_, "Old Name");
   absl::StatusOr<domain::Customer> updated = db_.Run([&](storage::Transaction& tx) -> absl::StatusOr<domain::Customer> {
@@ -434,8 +447,10 @@ TEST_F(InvoiceRepositoryTest, RoundTripKeepsLineOrderAndTotals) {
   EXPECT_EQ(found->version, 1);
 }
 
+// LC-1 / LC-3: an update replaces all lines in the new order, with its totals.
 TEST_F(InvoiceRepositoryTest, UpdateReplacesLinesInNewOrderAndBumpsVersion) {
-  domain::Invoice stored = Add(alice_, absl::CivilDay(2024, 3, 15), {Line("a", 10000, 100, 0), Line("b", 10000, 200, 0)});
+  domain::Invoice stored =
+      Add(alice_, absl::CivilDay(2024, 3, 15), {Line("a", 10000, 100, 0), Line("b", 10000, 200, 0)});
   domain::Invoice next = stored;
   next.lines = {Line("c", 10000, 300, 0), Line("a", 20000, 100, 0), Line("d", 10000, 1, 0)};
   ASSERT_TRUE(domain::ComputeTotals(next).ok());
@@ -448,11 +463,14 @@ TEST_F(InvoiceRepositoryTest, UpdateReplacesLinesInNewOrderAndBumpsVersion) {
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM invoice_lines"), "3");
 }
 
+// Requirement: listing several invoices attaches each line to its own invoice only.
 TEST_F(InvoiceRepositoryTest, ListAttachesLinesToTheRightInvoice) {
-  domain::Invoice one = Add(alice_, absl::CivilDay(2024, 3, 1), {Line("one-a", 10000, 1, 0), Line("one-b", 10000, 2, 0)});
+  domain::Invoice one =
+      Add(alice_, absl::CivilDay(2024, 3, 1), {Line("one-a", 10000, 1, 0), Line("one-b", 10000, 2, 0)});
   domain::Invoice two = Add(bob_, absl::CivilDay(2024, 3, 2), {Line("two-a", 10000, 3, 0)});
-  domain::Invoice three = Add(alice_, absl::CivilDay(2024, 3, 3),
-                              {Line("three-c", 10000, 4, 0), Line("three-b", 10000, 5, 0), Line("three-a", 10000, 6, 0)});
+  domain::Invoice three =
+      Add(alice_, absl::CivilDay(2024, 3, 3),
+          {Line("three-c", 10000, 4, 0), Line("three-b", 10000, 5, 0), Line("three-a", 10000, 6, 0)});
 
   std::vector<domain::Invoice> all = List({});
   ASSERT_EQ(Ids(all), (std::vector<int64_t>{one.id, two.id, three.id}));
@@ -473,10 +491,12 @@ TEST_F(InvoiceRepositoryTest, ListAttachesLinesToTheRightInvoice) {
   EXPECT_THAT(Descriptions(page[0]), ElementsAre("two-a"));
 }
 
+// Requirement: invoice lists filter by customer, state and an inclusive issue-date range.
 TEST_F(InvoiceRepositoryTest, ListFiltersByCustomerStateAndInclusiveDateRange) {
   domain::Invoice feb = Add(alice_, absl::CivilDay(2024, 2, 29), {Line("x", 10000, 1, 0)});
   domain::Invoice mar1 = Add(alice_, absl::CivilDay(2024, 3, 1), {Line("x", 10000, 1, 0)});
-  domain::Invoice mar31 = Add(bob_, absl::CivilDay(2024, 3, 31), {Line("x", 10000, 1, 0)}, domain::InvoiceState::kFinal);
+  domain::Invoice mar31 =
+      Add(bob_, absl::CivilDay(2024, 3, 31), {Line("x", 10000, 1, 0)}, domain::InvoiceState::kFinal);
   domain::Invoice apr = Add(bob_, absl::CivilDay(2024, 4, 1), {Line("x", 10000, 1, 0)});
 
   using domain::InvoiceState;
@@ -495,6 +515,7 @@ TEST_F(InvoiceRepositoryTest, ListFiltersByCustomerStateAndInclusiveDateRange) {
   EXPECT_THAT(List(Where(bob_, InvoiceState::kDraft, std::nullopt, absl::CivilDay(2024, 3, 31))), IsEmpty());
 }
 
+// Requirement: an unknown invoice id is NOT_FOUND.
 TEST_F(InvoiceRepositoryTest, FindMissingInvoiceIsNotFound) {
   absl::StatusOr<domain::Invoice> found =
       db_.Run([&](storage::Transaction& tx) { return storage::FindInvoice(tx, company_id_, 777777); });
@@ -503,6 +524,8 @@ TEST_F(InvoiceRepositoryTest, FindMissingInvoiceIsNotFound) {
 
 // ---------------------------------------------------------------- audit log
 
+// Requirement (DESIGN: every state change writes an audit entry: who, when, from, to): entries round-trip, oldest
+// first, per entity.
 TEST(AuditLog, AppendThenListOldestFirstForOneEntity) {
   MigratedDatabase db;
   int64_t company_id = AddCompany(db, "Audit AG");
@@ -560,6 +583,7 @@ TEST(AuditLog, AppendThenListOldestFirstForOneEntity) {
   EXPECT_EQ(db.Scalar("SELECT count(*) FROM audit_log WHERE before_state IS NULL"), "3");
 }
 
+// Requirement: an audit entry commits or rolls back with the change it records.
 TEST(AuditLog, AppendRollsBackWithItsTransaction) {
   MigratedDatabase db;
   int64_t company_id = AddCompany(db, "Audit Rollback AG");

@@ -3,7 +3,6 @@
 // pooled connection usable. Database::Connect never leaks a password.
 
 #include <gtest/gtest.h>
-
 #include <soci/soci.h>
 
 #include <memory>
@@ -118,8 +117,8 @@ TEST(Transaction, LostConnectionMapsToUnavailableAndPoolRecovers) {
   // Kill the pooled connection's backend from outside.
   const std::string backend = std::to_string(*pid);
   ASSERT_EQ(db.Scalar("SELECT pg_terminate_backend(" + backend + ")"), "t");
-  ASSERT_TRUE(WaitUntil(
-      [&] { return db.Scalar("SELECT count(*) FROM pg_stat_activity WHERE pid = " + backend) == "0"; }));
+  ASSERT_TRUE(
+      WaitUntil([&] { return db.Scalar("SELECT count(*) FROM pg_stat_activity WHERE pid = " + backend) == "0"; }));
 
   absl::Status status = db.RunStatus([](storage::Transaction& tx) {
     int one = 0;
@@ -144,6 +143,7 @@ TEST(Transaction, ConnectToUnreachableUriIsUnavailableWithoutPassword) {
   EXPECT_TRUE(Contains(db.status(), "alice:***@127.0.0.1")) << db.status();
 }
 
+// Requirement: as above, for a password in the URI query string.
 TEST(Transaction, ConnectToUnreachableQueryUrlIsUnavailableWithoutPassword) {
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Connect(
       "postgresql:///invoicehub?host=/nonexistent-invoicehub-socket-dir&port=5432&password=Pw-Query-S3cret", 2);
@@ -152,6 +152,7 @@ TEST(Transaction, ConnectToUnreachableQueryUrlIsUnavailableWithoutPassword) {
   EXPECT_FALSE(Contains(db.status(), "Pw-Query-S3cret")) << db.status();
 }
 
+// Requirement: as above, for a key=value connection string.
 TEST(Transaction, ConnectToUnreachableKeywordUrlIsUnavailableWithoutPassword) {
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Connect(
       "host=/nonexistent-invoicehub-socket-dir dbname=invoicehub user=alice password=Pw-Kw-S3cret", 1);
@@ -160,14 +161,56 @@ TEST(Transaction, ConnectToUnreachableKeywordUrlIsUnavailableWithoutPassword) {
   EXPECT_FALSE(Contains(db.status(), "Pw-Kw-S3cret")) << db.status();
 }
 
+// Requirement: secrets never appear in logs or errors: every way libpq
+// accepts a password is masked.
 TEST(Transaction, MaskDatabaseUrlHidesEveryPasswordForm) {
-  EXPECT_EQ(storage::MaskDatabaseUrl("postgresql://u:secret@db.example:5432/ih"), "postgresql://u:***@db.example:5432/ih");
-  EXPECT_EQ(storage::MaskDatabaseUrl("postgresql:///ih?host=/s&password=secret&user=u"),
-            "postgresql:///ih?host=/s&password=***&user=u");
+  for (const std::string url : {
+           "postgresql://u:Pw1-secret@db.example:5432/ih",
+           "postgres://u:Pw1-secret@h1:5432,h2:5433/ih?sslmode=require",
+           "postgresql://u:Pw1%40secret@db.example/ih",
+           "postgresql:///ih?host=/s&password=Pw1-secret",
+           "postgresql:///ih?password=Pw1-secret&host=/s",
+           "host=h password=Pw1-secret dbname=ih",
+           "host=h password = Pw1-secret dbname=ih",
+           "host=h password='Pw1 -secret' dbname=ih",
+       }) {
+    const std::string masked = storage::MaskDatabaseUrl(url);
+    EXPECT_EQ(masked.find("Pw1"), std::string::npos) << url << " -> " << masked;
+    EXPECT_EQ(masked.find("secret"), std::string::npos) << url << " -> " << masked;
+    EXPECT_NE(masked.find("***"), std::string::npos) << url << " -> " << masked;
+  }
+  EXPECT_EQ(storage::MaskDatabaseUrl("postgresql://u:secret@db.example:5432/ih"),
+            "postgresql://u:***@db.example:5432/ih");
   EXPECT_EQ(storage::MaskDatabaseUrl("host=h password='se cret' dbname=ih"), "host=h password=*** dbname=ih");
+  // Nothing to hide: unchanged.
   EXPECT_EQ(storage::MaskDatabaseUrl("postgresql:///ih?host=/s&user=u"), "postgresql:///ih?host=/s&user=u");
+  EXPECT_EQ(storage::MaskDatabaseUrl("postgresql://u@db.example/ih"), "postgresql://u@db.example/ih");
 }
 
+// Requirement: secrets never appear in logs: libpq lets a quoted keyword
+// value escape a quote with a backslash (password='se\'cret'); no part of
+// such a password may survive masking.
+TEST(Transaction, MaskDatabaseUrlHidesQuotedPasswordWithEscapedQuote) {
+  const std::string masked = storage::MaskDatabaseUrl(R"(host=h password='Pw2\'tail-secret' dbname=ih)");
+  EXPECT_EQ(masked.find("tail-secret"), std::string::npos) << masked;
+  EXPECT_EQ(masked.find("Pw2"), std::string::npos) << masked;
+
+  // The same URL in Database::Connect's error.
+  absl::StatusOr<std::unique_ptr<storage::Database>> db =
+      storage::Database::Connect(R"(host=/nonexistent-invoicehub-socket-dir dbname=ih password='Pw2\'tail-secret')", 1);
+  ASSERT_FALSE(db.ok());
+  EXPECT_EQ(db.status().code(), absl::StatusCode::kUnavailable) << db.status();
+  EXPECT_FALSE(Contains(db.status(), "tail-secret")) << db.status();
+}
+
+// The masked URL is for logs: it hides the password and keeps the rest
+// (user, sslmode, ...) that an operator needs to see.
+TEST(Transaction, MaskDatabaseUrlKeepsQueryParametersAfterThePassword) {
+  EXPECT_EQ(storage::MaskDatabaseUrl("postgresql:///ih?host=/s&password=secret&user=u&sslmode=require"),
+            "postgresql:///ih?host=/s&password=***&user=u&sslmode=require");
+}
+
+// Requirement: a pool of zero connections is refused up front.
 TEST(Transaction, ConnectWithEmptyPoolIsInvalidArgument) {
   testing::ScratchDatabase scratch;
   absl::StatusOr<std::unique_ptr<storage::Database>> db = storage::Database::Connect(scratch.url(), 0);
