@@ -48,7 +48,7 @@ grpc::Status AdminService::CreateCompany(grpc::ServerContext* context, const v1:
 
 grpc::Status AdminService::GetCompany(grpc::ServerContext* context, const v1::GetCompanyRequest* request,
                                       v1::Company* response) {
-  return HandleCall(deps_, context, *request, Permission::kReadRecords, [&](const Principal& principal) {
+  return HandleCall(deps_, context, *request, Permission::kReadCompany, [&](const Principal& principal) {
     ASSIGN_OR_RETURN(int64_t company_id, TargetCompany(principal, "company_id", request->company_id()));
     return RunQuery(deps_, [&](storage::Transaction& tx) {
       ASSIGN_OR_RETURN(domain::Company company, storage::FindCompany(tx, company_id));
@@ -61,12 +61,12 @@ grpc::Status AdminService::GetCompany(grpc::ServerContext* context, const v1::Ge
 grpc::Status AdminService::UpdateCompany(grpc::ServerContext* context, const v1::UpdateCompanyRequest* request,
                                          v1::Company* response) {
   return HandleCall(deps_, context, *request, Permission::kManageCompany, [&](const Principal& principal) {
+    domain::FieldErrors errors;
+    domain::UpdateMask mask = ParseUpdateMask(errors, request->update_mask(),
+                                              {"display_name", "time_zone", "default_currency_code",
+                                               "invoice_number_prefix", "address"});
+    RETURN_IF_ERROR(errors.ToStatus());
     ASSIGN_OR_RETURN(int64_t company_id, TargetCompany(principal, "company.id", request->company().id()));
-    ASSIGN_OR_RETURN(domain::UpdateMask mask,
-                     domain::UpdateMask::Parse({request->update_mask().paths().begin(),
-                                                request->update_mask().paths().end()},
-                                               {"display_name", "time_zone", "default_currency_code",
-                                                "invoice_number_prefix", "address"}));
     return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
       ASSIGN_OR_RETURN(auto change,
                        app::UpdateCompany(scope.tx(), company_id, FromProto(request->company()), mask, scope.now()));

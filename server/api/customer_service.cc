@@ -70,12 +70,10 @@ grpc::Status CustomerService::UpdateCustomer(grpc::ServerContext* context, const
     domain::FieldErrors errors;
     domain::Customer patch = FromProto(errors, request->customer());
     patch.id = ParseId(errors, "customer.id", request->customer().id());
+    domain::UpdateMask mask = ParseUpdateMask(errors, request->update_mask(),
+                                              {"display_name", "email", "billing_address", "currency_code",
+                                               "payment_terms_days", "delivery_preference"});
     RETURN_IF_ERROR(errors.ToStatus());
-    ASSIGN_OR_RETURN(domain::UpdateMask mask,
-                     domain::UpdateMask::Parse({request->update_mask().paths().begin(),
-                                                request->update_mask().paths().end()},
-                                               {"display_name", "email", "billing_address", "currency_code",
-                                                "payment_terms_days", "delivery_preference"}));
     return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
       ASSIGN_OR_RETURN(auto change, app::UpdateCustomer(scope.tx(), principal.company_id, patch, mask, scope.now()));
       v1::Customer before;

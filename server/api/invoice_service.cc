@@ -4,6 +4,7 @@
 #include "server/api/proto_convert.h"
 #include "server/app/invoice_actions.h"
 #include "server/domain/status_macros.h"
+#include "server/domain/text_rules.h"
 #include "storage/invoice_repository.h"
 
 namespace invoicehub::api {
@@ -12,13 +13,19 @@ namespace {
 using domain::Permission;
 using domain::Principal;
 
-// The draft fields shared by CreateInvoiceRequest and UpdateInvoiceRequest.
+// The draft fields shared by CreateInvoiceRequest and UpdateInvoiceRequest,
+// checked as far as they can be without the database. The app use case adds
+// what needs it (the lines against the customer's currency) to the same
+// `errors`, so that one answer lists every problem.
 template <typename Request>
 app::InvoiceDraftInput DraftInputFromProto(domain::FieldErrors& errors, const Request& request) {
   app::InvoiceDraftInput input;
   input.kind = ParseInvoiceKind(errors, "kind", request.kind());
   if (request.has_issue_date()) input.issue_date = ParseDate(errors, "issue_date", request.issue_date());
   if (request.has_due_date()) input.due_date = ParseDate(errors, "due_date", request.due_date());
+  if (input.issue_date && input.due_date && *input.due_date < *input.issue_date)
+    errors.Add("due_date", "must not be before issue_date");
+  domain::CheckText(errors, "po_number", request.po_number(), 64, domain::Presence::kOptional);
   input.po_number = request.po_number();
   input.lines = FromProto(request.lines());
   return input;
@@ -32,10 +39,9 @@ grpc::Status InvoiceService::CreateInvoice(grpc::ServerContext* context, const v
     domain::FieldErrors errors;
     app::InvoiceDraftInput input = DraftInputFromProto(errors, *request);
     input.customer_id = ParseId(errors, "customer_id", request->customer_id());
-    RETURN_IF_ERROR(errors.ToStatus());
     return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
       ASSIGN_OR_RETURN(domain::Invoice invoice,
-                       app::CreateDraftInvoice(scope.tx(), principal.company_id, input, scope.now()));
+                       app::CreateDraftInvoice(scope.tx(), principal.company_id, input, scope.now(), errors));
       ToProto(invoice, response);
       scope.Audit(principal.company_id, "invoice", invoice.id, nullptr, *response);
       return absl::OkStatus();
@@ -88,16 +94,14 @@ grpc::Status InvoiceService::UpdateInvoice(grpc::ServerContext* context, const v
                                            v1::Invoice* response) {
   return HandleCall(deps_, context, *request, Permission::kWriteRecords, [&](const Principal& principal) {
     domain::FieldErrors errors;
+    domain::UpdateMask mask = ParseUpdateMask(errors, request->update_mask(), app::kEditableInvoiceFields);
     app::InvoiceDraftInput input = DraftInputFromProto(errors, *request);
     int64_t invoice_id = ParseId(errors, "invoice_id", request->invoice_id());
-    RETURN_IF_ERROR(errors.ToStatus());
-    ASSIGN_OR_RETURN(domain::UpdateMask mask,
-                     domain::UpdateMask::Parse({request->update_mask().paths().begin(),
-                                                request->update_mask().paths().end()},
-                                               {"lines", "issue_date", "due_date", "po_number", "kind"}));
+    // Without an invoice there is nothing to check the lines against.
+    if (invoice_id == 0) RETURN_IF_ERROR(errors.ToStatus());
     return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
       ASSIGN_OR_RETURN(auto change, app::UpdateDraftInvoice(scope.tx(), principal.company_id, invoice_id,
-                                                            request->version(), input, mask, scope.now()));
+                                                            request->version(), input, mask, scope.now(), errors));
       v1::Invoice before;
       ToProto(change.before, &before);
       ToProto(change.after, response);

@@ -27,12 +27,19 @@ int64_t ParseId(domain::FieldErrors& errors, const std::string& field, const std
 
 std::string FormatId(int64_t id) { return absl::StrCat(id); }
 
-absl::CivilDay ParseDate(domain::FieldErrors& errors, const std::string& field, const v1::Date& date) {
+domain::UpdateMask ParseUpdateMask(domain::FieldErrors& errors, const google::protobuf::FieldMask& mask,
+                                   const std::set<std::string>& allowed) {
+  return domain::UpdateMask::Parse(errors, {mask.paths().begin(), mask.paths().end()}, allowed);
+}
+
+std::optional<absl::CivilDay> ParseDate(domain::FieldErrors& errors, const std::string& field, const v1::Date& date) {
   absl::CivilDay day(date.year(), date.month(), date.day());
   // CivilDay normalises 2024-02-30 to 2024-03-01; a real date survives intact.
   if (date.year() < 1900 || date.year() > 9999 || day.year() != date.year() || day.month() != date.month() ||
-      day.day() != date.day())
+      day.day() != date.day()) {
     errors.Add(field, "must be a real calendar date (year 1900 to 9999)");
+    return std::nullopt;
+  }
   return day;
 }
 

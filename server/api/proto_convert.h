@@ -5,7 +5,10 @@
 #include <cstdint>
 #include <string>
 
+#include <google/protobuf/field_mask.pb.h>
 #include <google/protobuf/timestamp.pb.h>
+
+#include <set>
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -18,6 +21,7 @@
 #include "server/domain/customer.h"
 #include "server/domain/field_errors.h"
 #include "server/domain/invoice.h"
+#include "server/domain/update_mask.h"
 
 namespace invoicehub::api {
 
@@ -25,8 +29,12 @@ namespace invoicehub::api {
 int64_t ParseId(domain::FieldErrors& errors, const std::string& field, const std::string& text);
 std::string FormatId(int64_t id);
 
-// A set Date must be a real calendar day from year 1900 to 9999.
-absl::CivilDay ParseDate(domain::FieldErrors& errors, const std::string& field, const v1::Date& date);
+// An update_mask limited to `allowed` paths; others are violations.
+domain::UpdateMask ParseUpdateMask(domain::FieldErrors& errors, const google::protobuf::FieldMask& mask,
+                                   const std::set<std::string>& allowed);
+
+// A real calendar day from year 1900 to 9999; else a violation and nullopt.
+std::optional<absl::CivilDay> ParseDate(domain::FieldErrors& errors, const std::string& field, const v1::Date& date);
 v1::Date ToProto(absl::CivilDay day);
 google::protobuf::Timestamp ToTimestamp(absl::Time time);
 

@@ -15,15 +15,16 @@ absl::StatusOr<absl::CivilDay> TodayForCompany(storage::Transaction& tx, int64_t
   return absl::ToCivilDay(now, zone);
 }
 
-// Lines, dates and totals of `invoice` from what the client sent; every
-// problem is reported at once.
+// Lines, dates and totals of `invoice` from what the client sent. Adds the
+// problems to `errors` and answers with all of them.
 absl::Status ApplyDraftInput(storage::Transaction& tx, int64_t company_id, const InvoiceDraftInput& input,
-                             const domain::UpdateMask& mask, absl::Time now, domain::Invoice& invoice) {
-  ASSIGN_OR_RETURN(domain::Customer customer, storage::FindCustomer(tx, company_id, invoice.customer_id));
-  domain::FieldErrors errors;
+                             const domain::UpdateMask& mask, absl::Time now, domain::FieldErrors& errors,
+                             domain::Invoice& invoice) {
   if (mask.Has("kind")) invoice.kind = input.kind;
   if (mask.Has("po_number")) invoice.po_number = input.po_number;
   if (mask.Has("lines")) invoice.lines = domain::ParseInvoiceLines(errors, "lines", input.lines, invoice.currency_code);
+  if (!errors.empty()) return errors.ToStatus();
+  ASSIGN_OR_RETURN(domain::Customer customer, storage::FindCustomer(tx, company_id, invoice.customer_id));
   if (mask.Has("issue_date")) {
     if (input.issue_date) {
       invoice.issue_date = *input.issue_date;
@@ -40,30 +41,42 @@ absl::Status ApplyDraftInput(storage::Transaction& tx, int64_t company_id, const
 }  // namespace
 
 absl::StatusOr<domain::Invoice> CreateDraftInvoice(storage::Transaction& tx, int64_t company_id,
-                                                   const InvoiceDraftInput& input, absl::Time now) {
-  auto customer = storage::FindCustomer(tx, company_id, input.customer_id);
-  if (absl::IsNotFound(customer.status())) return domain::InvalidField("customer_id", "no such customer");
-  RETURN_IF_ERROR(customer.status());
+                                                   const InvoiceDraftInput& input, absl::Time now,
+                                                   domain::FieldErrors errors) {
   domain::Invoice invoice;
-  invoice.customer_id = customer->id;
   invoice.state = domain::InvoiceState::kDraft;
-  invoice.currency_code = customer->currency_code;
-  ASSIGN_OR_RETURN(domain::UpdateMask everything,
-                   domain::UpdateMask::Parse({}, {"kind", "po_number", "lines", "issue_date", "due_date"}));
-  RETURN_IF_ERROR(ApplyDraftInput(tx, company_id, input, everything, now, invoice));
+  if (input.customer_id > 0) {
+    auto customer = storage::FindCustomer(tx, company_id, input.customer_id);
+    if (absl::IsNotFound(customer.status())) {
+      errors.Add("customer_id", "no such customer");
+    } else {
+      RETURN_IF_ERROR(customer.status());
+      invoice.customer_id = customer->id;
+      invoice.currency_code = customer->currency_code;
+    }
+  }
+  RETURN_IF_ERROR(ApplyDraftInput(tx, company_id, input, domain::UpdateMask::All(kEditableInvoiceFields), now, errors,
+                                  invoice));
   return storage::InsertInvoice(tx, company_id, invoice, now);
 }
 
 absl::StatusOr<Change<domain::Invoice>> UpdateDraftInvoice(storage::Transaction& tx, int64_t company_id,
                                                            int64_t invoice_id, int64_t expected_version,
                                                            const InvoiceDraftInput& input,
-                                                           const domain::UpdateMask& mask, absl::Time now) {
+                                                           const domain::UpdateMask& mask, absl::Time now,
+                                                           domain::FieldErrors errors) {
   ASSIGN_OR_RETURN(domain::Invoice current,
                    storage::FindInvoice(tx, company_id, invoice_id, storage::LockMode::kForUpdate));
+  domain::Invoice next = current;
+  // Bad input is reported before the version and state checks: fixing it
+  // is needed either way.
+  if (absl::Status status = ApplyDraftInput(tx, company_id, input, mask, now, errors, next);
+      absl::IsInvalidArgument(status))
+    return status;
+  else
+    RETURN_IF_ERROR(status);
   RETURN_IF_ERROR(domain::CheckVersion("version", current.version, expected_version));
   RETURN_IF_ERROR(domain::CheckEditable(current));  // LC-1
-  domain::Invoice next = current;
-  RETURN_IF_ERROR(ApplyDraftInput(tx, company_id, input, mask, now, next));
   ASSIGN_OR_RETURN(domain::Invoice saved, storage::UpdateInvoice(tx, company_id, next, now));
   return Change<domain::Invoice>{std::move(current), std::move(saved)};
 }

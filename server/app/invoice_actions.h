@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@
 
 namespace invoicehub::app {
 
+// The fields of a draft an UpdateInvoice may name in its update_mask.
+inline const std::set<std::string> kEditableInvoiceFields = {"kind", "po_number", "lines", "issue_date", "due_date"};
+
 // What a client may set on a draft invoice.
 struct InvoiceDraftInput {
   int64_t customer_id = 0;
@@ -24,14 +28,21 @@ struct InvoiceDraftInput {
   std::vector<domain::InvoiceLineInput> lines;
 };
 
+// Both use cases take the field problems the caller already found in the
+// request (`errors`), add those that need the database (lines against the
+// customer's currency, an unknown customer), and answer INVALID_ARGUMENT
+// with all of them together.
+
 // Creates a DRAFT in the customer's currency with server-computed totals.
 absl::StatusOr<domain::Invoice> CreateDraftInvoice(storage::Transaction& tx, int64_t company_id,
-                                                   const InvoiceDraftInput& input, absl::Time now);
+                                                   const InvoiceDraftInput& input, absl::Time now,
+                                                   domain::FieldErrors errors = {});
 
 // Replaces the `mask` fields of a DRAFT if `expected_version` is current.
 absl::StatusOr<Change<domain::Invoice>> UpdateDraftInvoice(storage::Transaction& tx, int64_t company_id,
                                                            int64_t invoice_id, int64_t expected_version,
                                                            const InvoiceDraftInput& input,
-                                                           const domain::UpdateMask& mask, absl::Time now);
+                                                           const domain::UpdateMask& mask, absl::Time now,
+                                                           domain::FieldErrors errors = {});
 
 }  // namespace invoicehub::app

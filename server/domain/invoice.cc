@@ -20,6 +20,13 @@ std::vector<InvoiceLine> ParseInvoiceLines(FieldErrors& errors, const std::strin
                                            const std::vector<InvoiceLineInput>& inputs,
                                            const std::string& invoice_currency) {
   std::vector<InvoiceLine> lines;
+  std::string currency = invoice_currency;
+  if (currency.empty())
+    for (const InvoiceLineInput& input : inputs)
+      if (input.unit_price && IsKnownCurrency(input.unit_price->currency_code)) {
+        currency = input.unit_price->currency_code;
+        break;
+      }
   if (inputs.empty()) errors.Add(field, "at least one line is required");
   if (inputs.size() > kMaxInvoiceLines)
     errors.Add(field, absl::StrCat("must have at most ", kMaxInvoiceLines, " lines"));
@@ -44,13 +51,12 @@ std::vector<InvoiceLine> ParseInvoiceLines(FieldErrors& errors, const std::strin
       errors.Add(path + ".unit_price", "is required");
     } else {
       const Money& price = *input.unit_price;
-      if (!price.currency_code.empty() && price.currency_code != invoice_currency) {
+      if (!price.currency_code.empty() && price.currency_code != currency) {
         if (!IsKnownCurrency(price.currency_code))
           errors.Add(path + ".unit_price.currency_code", "is not an ISO 4217 currency code");
         else
           errors.Add(path + ".unit_price.currency_code",
-                     absl::StrCat("must be the invoice's currency ", invoice_currency,
-                                  "; one invoice cannot mix currencies"));
+                     absl::StrCat("must be the invoice's currency ", currency, "; one invoice cannot mix currencies"));
       }
       if (price.minor_units < 0) errors.Add(path + ".unit_price.minor_units", "must not be negative");
       line.unit_price_minor = price.minor_units;

@@ -68,6 +68,8 @@ struct Invoice {
 
 // Parses client lines into `invoice_currency`; every problem goes into
 // `errors` under "<field>[i].<name>". Lines are required (at least one).
+// With an empty `invoice_currency` (not known yet), the lines must agree with
+// the first line that names a currency.
 std::vector<InvoiceLine> ParseInvoiceLines(FieldErrors& errors, const std::string& field,
                                            const std::vector<InvoiceLineInput>& inputs,
                                            const std::string& invoice_currency);

@@ -21,9 +21,12 @@ std::optional<Role> RoleFromName(std::string_view name) {
 
 bool Principal::Allows(Permission permission) const {
   // The operator creates and looks after companies; it does not keep their books.
-  if (is_operator) return permission == Permission::kCreateCompanies || permission == Permission::kManageCompany;
+  if (is_operator)
+    return permission == Permission::kCreateCompanies || permission == Permission::kReadCompany ||
+           permission == Permission::kManageCompany;
   switch (permission) {
     case Permission::kCreateCompanies: return false;
+    case Permission::kReadCompany: return true;
     case Permission::kManageCompany: return role == Role::kAdmin;
     case Permission::kWriteRecords: return role == Role::kAdmin || role == Role::kClerk;
     case Permission::kReadRecords: return true;

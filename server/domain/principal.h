@@ -15,6 +15,7 @@ std::optional<Role> RoleFromName(std::string_view name);
 
 enum class Permission {
   kCreateCompanies,  // operator only
+  kReadCompany,      // the company's own settings
   kManageCompany,    // company settings and API keys
   kWriteRecords,     // customers and invoices
   kReadRecords,

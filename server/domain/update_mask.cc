@@ -6,21 +6,22 @@
 
 namespace invoicehub::domain {
 
-absl::StatusOr<UpdateMask> UpdateMask::Parse(const std::vector<std::string>& paths,
-                                             const std::set<std::string>& allowed) {
+UpdateMask UpdateMask::All(const std::set<std::string>& allowed) {
   UpdateMask mask;
-  if (paths.empty()) {
-    mask.paths_ = allowed;
-    return mask;
-  }
-  FieldErrors errors;
+  mask.paths_ = allowed;
+  return mask;
+}
+
+UpdateMask UpdateMask::Parse(FieldErrors& errors, const std::vector<std::string>& paths,
+                             const std::set<std::string>& allowed) {
+  if (paths.empty()) return All(allowed);
+  UpdateMask mask;
   for (const std::string& path : paths) {
     if (allowed.count(path))
       mask.paths_.insert(path);
     else
       errors.Add("update_mask", absl::StrCat("\"", path, "\" cannot be updated; updatable: ", absl::StrJoin(allowed, ", ")));
   }
-  if (!errors.empty()) return errors.ToStatus();
   return mask;
 }
 

@@ -6,13 +6,17 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
+#include "absl/status/status.h"
+#include "server/domain/field_errors.h"
 
 namespace invoicehub::domain {
 
 class UpdateMask {
  public:
-  static absl::StatusOr<UpdateMask> Parse(const std::vector<std::string>& paths, const std::set<std::string>& allowed);
+  // Paths outside `allowed` are added to `errors` under "update_mask".
+  static UpdateMask Parse(FieldErrors& errors, const std::vector<std::string>& paths,
+                          const std::set<std::string>& allowed);
+  static UpdateMask All(const std::set<std::string>& allowed);
   bool Has(const std::string& path) const { return paths_.count(path) > 0; }
 
  private:

@@ -346,7 +346,9 @@ TEST_F(AuthTest, KeySecretIsShownOnlyOnce) {
   EXPECT_THAT(listed, ::testing::Not(::testing::HasSubstr(admin_)));
   for (const v1::ApiKey& key : keys.api_keys()) {
     EXPECT_EQ(key.company_id(), company_id());
-    if (key.id() == created.api_key().id()) EXPECT_EQ(key.secret_prefix(), created.api_key().secret_prefix());
+    if (key.id() == created.api_key().id()) {
+      EXPECT_EQ(key.secret_prefix(), created.api_key().secret_prefix());
+    }
   }
   EXPECT_EQ(Count("SELECT count(*) FROM api_keys WHERE position('" + secret + "' in api_keys::text) > 0"), 0);
 }

@@ -12,7 +12,7 @@
 namespace invoicehub::e2e {
 
 TestServer::TestServer()
-    : process(ServerProcess::Options{.database_url = database.url()}),
+    : process(ServerProcess::Options::OnDatabase(database.url())),
       ready(process.WaitUntilReady()),
       api(std::make_unique<ApiClient>(process.grpc_address())) {}
 
@@ -104,7 +104,7 @@ std::string E2eTest::Sql(const std::string& query) { return invoicehub::testing:
 int64_t E2eTest::Count(const std::string& query) { return std::stoll(Sql(query)); }
 
 v1::CreateCompanyResponse E2eTest::NewCompany(const std::string& display_name, const std::string& currency,
-                                             const std::string& time_zone) {
+                                              const std::string& time_zone) {
   v1::CreateCompanyRequest request;
   request.mutable_company()->set_display_name(display_name.empty() ? Unique("Company") : display_name);
   request.mutable_company()->set_default_currency_code(currency);

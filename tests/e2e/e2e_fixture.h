@@ -4,12 +4,12 @@
 // checkers for requests and answers.
 //
 // Tests of one suite share the server, so each test makes its own companies
-// (NewCompany) and counts rows per company: tests stay independent, in any
-// order, and whether ctest runs them one per process or not.
+// (NewCompany) and counts rows per company or compares counts before and
+// after: tests stay independent, in any order, and whether ctest runs them
+// one per process (as gtest_discover_tests does) or all in one.
 
 #include <cstdint>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -72,8 +72,7 @@ class E2eTest : public ::testing::Test {
 
   // A new company made with the operator key; the response holds its id and
   // the secret of its first ADMIN key.
-  static v1::CreateCompanyResponse NewCompany(const std::string& display_name = "",
-                                              const std::string& currency = "CHF",
+  static v1::CreateCompanyResponse NewCompany(const std::string& display_name = "", const std::string& currency = "CHF",
                                               const std::string& time_zone = "Europe/Zurich");
   // A new key of `role` made with an admin key; returns the secret.
   static std::string NewKey(const std::string& admin_secret, v1::Role role);

@@ -5,8 +5,8 @@
 #include <set>
 #include <string>
 
-#include <google/protobuf/descriptor.pb.h>
 #include <gmock/gmock.h>
+#include <google/protobuf/descriptor.pb.h>
 #include <gtest/gtest.h>
 
 #include "grpc/health/v1/health.grpc.pb.h"

@@ -157,11 +157,10 @@ TEST_F(IsolationTest, ForeignRecordsCannotBeChanged) {
       a_key_.api_key().id());
 
   const std::string& a = a_.company().id();
-  EXPECT_EQ(Sql("SELECT display_name FROM customers WHERE company_id = " + a + " AND customer_id = " +
-                a_customer_.id()),
-            "Shared Name AG");
-  EXPECT_EQ(Count("SELECT version FROM invoices WHERE company_id = " + a + " AND invoice_id = " + a_invoice_.id()),
-            1);
+  EXPECT_EQ(
+      Sql("SELECT display_name FROM customers WHERE company_id = " + a + " AND customer_id = " + a_customer_.id()),
+      "Shared Name AG");
+  EXPECT_EQ(Count("SELECT version FROM invoices WHERE company_id = " + a + " AND invoice_id = " + a_invoice_.id()), 1);
   EXPECT_EQ(Count("SELECT version FROM companies WHERE company_id = " + a), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM api_keys WHERE company_id = " + a), 2);
   EXPECT_EQ(Count("SELECT count(*) FROM api_keys WHERE company_id = " + a + " AND revoke_time IS NOT NULL"), 0);

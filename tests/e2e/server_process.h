@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -39,6 +40,13 @@ class ServerProcess {
     // --log_level flags entirely when set; `extra_args` are appended.
     bool default_listen_flags = true;
     std::vector<std::string> extra_args;
+
+    // Defaults, on `url`.
+    static Options OnDatabase(std::string url) {
+      Options options;
+      options.database_url = std::move(url);
+      return options;
+    }
   };
 
   // Starts the server (fork + exec) and returns at once; see WaitUntilReady.

@@ -24,14 +24,15 @@ namespace {
 using ::testing::Contains;
 using ::testing::Field;
 
-const std::set<std::string> kInvoiceFields = {"kind", "po_number", "lines", "issue_date", "due_date"};
+const std::set<std::string>& kInvoiceFields = app::kEditableInvoiceFields;
 const std::set<std::string> kCompanyFields = {"display_name", "time_zone", "default_currency_code",
                                               "invoice_number_prefix", "address"};
 
 domain::UpdateMask Mask(const std::vector<std::string>& paths, const std::set<std::string>& allowed) {
-  absl::StatusOr<domain::UpdateMask> mask = domain::UpdateMask::Parse(paths, allowed);
-  EXPECT_TRUE(mask.ok()) << mask.status();
-  return mask.ok() ? *mask : domain::UpdateMask();
+  domain::FieldErrors errors;
+  domain::UpdateMask mask = domain::UpdateMask::Parse(errors, paths, allowed);
+  EXPECT_TRUE(errors.empty()) << errors.ToStatus();
+  return mask;
 }
 
 domain::InvoiceLineInput LineInput(const std::string& description, const std::string& quantity, int64_t price,
