@@ -31,19 +31,20 @@ Principal Operator() {
 struct Expected {
   const char* who;
   Principal principal;
-  bool create_companies, manage_company, write_records, read_records;
+  bool create_companies, read_company, manage_company, write_records, read_records;
 };
 
 TEST(PrincipalTest, PermissionMatrix) {
   const Expected matrix[] = {
-      //  who        principal          create  manage  write  read
-      {"operator", Operator(),         true,   true,   false, false},
-      {"admin",    Key(Role::kAdmin),  false,  true,   true,  true},
-      {"clerk",    Key(Role::kClerk),  false,  false,  true,  true},
-      {"viewer",   Key(Role::kViewer), false,  false,  false, true},
+      //  who        principal          create  company manage  write  read
+      {"operator", Operator(),         true,   true,   true,   false, false},
+      {"admin",    Key(Role::kAdmin),  false,  true,   true,   true,  true},
+      {"clerk",    Key(Role::kClerk),  false,  true,   false,  true,  true},
+      {"viewer",   Key(Role::kViewer), false,  true,   false,  false, true},
   };
   for (const Expected& e : matrix) {
     EXPECT_EQ(e.principal.Allows(Permission::kCreateCompanies), e.create_companies) << e.who;
+    EXPECT_EQ(e.principal.Allows(Permission::kReadCompany), e.read_company) << e.who;
     EXPECT_EQ(e.principal.Allows(Permission::kManageCompany), e.manage_company) << e.who;
     EXPECT_EQ(e.principal.Allows(Permission::kWriteRecords), e.write_records) << e.who;
     EXPECT_EQ(e.principal.Allows(Permission::kReadRecords), e.read_records) << e.who;
