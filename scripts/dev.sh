@@ -74,6 +74,17 @@ if [[ -z "$ADMIN_KEY" ]]; then
   (umask 077 && printf '%s' "$ADMIN_KEY" > "$STATE/demo_admin_key")
 fi
 
+# A demo customer, so the printed invoice command runs as it is.
+AUTH="authorization: Bearer $ADMIN_KEY"
+CUSTOMER_ID=$("$CALL" -plaintext -H "$AUTH" -d '{"page_size": 1, "email": "ap@acme.example"}' \
+  "$GRPC_LISTEN" invoicehub.v1.CustomerService/ListCustomers | json_field id)
+if [[ -z "$CUSTOMER_ID" ]]; then
+  CUSTOMER_ID=$("$CALL" -plaintext -H "$AUTH" -d '{"customer": {"display_name": "Acme AG",
+      "email": "ap@acme.example", "payment_terms_days": 30,
+      "billing_address": {"address_lines": ["Bahnhofstrasse 1"], "locality": "Zürich", "region_code": "CH"}}}' \
+    "$GRPC_LISTEN" invoicehub.v1.CustomerService/CreateCustomer | json_field id)
+fi
+
 cat <<MSG
 
 Invoicehub is running.
@@ -93,12 +104,14 @@ Paste these (grpcurl, or the same arguments to $CALL):
 
   grpcurl -plaintext -H "authorization: Bearer \$KEY" $GRPC_LISTEN invoicehub.v1.AdminService/GetCompany
 
-  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"customer": {"display_name": "Acme AG",
-    "email": "ap@acme.example", "payment_terms_days": 30,
-    "billing_address": {"address_lines": ["Bahnhofstrasse 1"], "locality": "Zürich", "region_code": "CH"}}}' \\
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"customer": {"display_name": "Globex GmbH",
+    "email": "billing@globex.example", "payment_terms_days": 14, "currency_code": "EUR"}}' \\
     $GRPC_LISTEN invoicehub.v1.CustomerService/CreateCustomer
 
-  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"customer_id": "CUSTOMER_ID", "po_number": "PO-4711",
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"name_contains": "acme"}' \\
+    $GRPC_LISTEN invoicehub.v1.CustomerService/ListCustomers
+
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"customer_id": "$CUSTOMER_ID", "po_number": "PO-4711",
     "lines": [{"description": "Consulting", "quantity": "1.5",
                "unit_price": {"currency_code": "CHF", "minor_units": "15000"}, "tax_rate_percent": "8.1"}],
     "request_id": "demo-invoice-1"}' \\
