@@ -244,6 +244,21 @@ stop() {
   as_pg "$PGBIN/pg_ctl" stop -D "$DATA" -m fast -w -t 60 >/dev/null
 }
 
+# As root the cluster runs as `postgres`, which cannot enter folders such as
+# /root (mode 0700). A checkout there gets its cluster under /tmp instead, in
+# a folder named after the checkout, so start, url and stop agree on it.
+relocate_if_unreachable() {
+  ((IS_ROOT)) || return 0
+  local d=$DIR
+  while [[ ! -d $d ]]; do d=$(dirname "$d"); done
+  if ! id postgres >/dev/null 2>&1 || as_postgres_user test -x "$d" 2>/dev/null; then return 0; fi
+  local fallback
+  fallback=/tmp/invoicehub-pg-$(printf '%s' "$DIR" | sha256sum | cut -c1-16)
+  log "postgres cannot reach $DIR; using $fallback"
+  DIR=$fallback DATA=$fallback/data SOCK=$fallback/socket LOGFILE=$fallback/postgres.log PORTFILE=$fallback/port
+}
+relocate_if_unreachable
+
 case $CMD in
   start) start ;;
   stop) stop ;;
