@@ -3,6 +3,8 @@
 #include <soci/soci.h>
 
 #include "absl/strings/str_cat.h"
+#include "server/domain/status_macros.h"
+#include "storage/record_ids.h"
 #include "storage/sql_codec.h"
 
 namespace invoicehub::storage {
@@ -13,9 +15,9 @@ constexpr char kColumns[] =
     ", COALESCE(" INVOICEHUB_MICROS("revoke_time") ", -1) FROM api_keys";
 
 constexpr char kInsertApiKey[] =
-    "INSERT INTO api_keys (company_id, display_name, role, secret_sha256, secret_prefix, create_time)"
-    " VALUES (:company_id, :display_name, :role, :sha256, :prefix, " INVOICEHUB_FROM_MICROS(":now") ")"
-    " RETURNING api_key_id";
+    "INSERT INTO api_keys (company_id, api_key_id, display_name, role, secret_sha256, secret_prefix, create_time)"
+    " VALUES (:company_id, :api_key_id, :display_name, :role, :sha256, :prefix, " INVOICEHUB_FROM_MICROS(":now") ")"
+    " ON CONFLICT (company_id, api_key_id) DO NOTHING";
 
 constexpr char kRevokeApiKey[] =
     "UPDATE api_keys SET revoke_time = " INVOICEHUB_FROM_MICROS(":now")
@@ -37,11 +39,17 @@ domain::ApiKey FromRow(const soci::row& row) {
 
 absl::StatusOr<domain::ApiKey> InsertApiKey(Transaction& tx, const domain::ApiKey& key,
                                             const std::string& secret_sha256, absl::Time now) {
-  long long company_id = key.company_id, id = 0, micros = ToMicros(now);
+  long long company_id = key.company_id, micros = ToMicros(now);
   std::string role = domain::RoleName(key.role);
-  tx.session() << kInsertApiKey, soci::use(company_id, "company_id"), soci::use(key.display_name, "display_name"),
-      soci::use(role, "role"), soci::use(secret_sha256, "sha256"), soci::use(key.secret_prefix, "prefix"),
-      soci::use(micros, "now"), soci::into(id);
+  ASSIGN_OR_RETURN(int64_t id, InsertWithRandomId([&](long long id) {
+                     soci::statement insert =
+                         (tx.session().prepare << kInsertApiKey, soci::use(company_id, "company_id"),
+                          soci::use(id, "api_key_id"), soci::use(key.display_name, "display_name"),
+                          soci::use(role, "role"), soci::use(secret_sha256, "sha256"),
+                          soci::use(key.secret_prefix, "prefix"), soci::use(micros, "now"));
+                     insert.execute(true);
+                     return insert.get_affected_rows() == 1;
+                   }));
   return FindApiKey(tx, key.company_id, id);
 }
 
@@ -58,7 +66,7 @@ absl::StatusOr<domain::ApiKey> FindApiKey(Transaction& tx, int64_t company_id, i
 std::vector<domain::ApiKey> ListApiKeys(Transaction& tx, int64_t company_id) {
   long long company = company_id;
   soci::rowset<soci::row> rows =
-      (tx.session().prepare << absl::StrCat(kColumns, " WHERE company_id = :company_id ORDER BY api_key_id"),
+      (tx.session().prepare << absl::StrCat(kColumns, " WHERE company_id = :company_id ORDER BY create_time, api_key_id"),
        soci::use(company, "company_id"));
   std::vector<domain::ApiKey> keys;
   for (const soci::row& row : rows) keys.push_back(FromRow(row));

@@ -3,6 +3,8 @@
 #include <soci/soci.h>
 
 #include "absl/strings/str_cat.h"
+#include "server/domain/status_macros.h"
+#include "storage/record_ids.h"
 #include "storage/sql_codec.h"
 
 namespace invoicehub::storage {
@@ -14,11 +16,11 @@ constexpr char kSelectCompany[] =
     " FROM companies WHERE company_id = :company_id";
 
 constexpr char kInsertCompany[] =
-    "INSERT INTO companies (display_name, time_zone, default_currency_code, invoice_number_prefix,"
+    "INSERT INTO companies (company_id, display_name, time_zone, default_currency_code, invoice_number_prefix,"
     " address, create_time, update_time)"
-    " VALUES (:display_name, :time_zone, :currency, :prefix, CAST(:address AS jsonb),"
+    " VALUES (:company_id, :display_name, :time_zone, :currency, :prefix, CAST(:address AS jsonb),"
     " " INVOICEHUB_FROM_MICROS(":now") ", " INVOICEHUB_FROM_MICROS(":now2") ")"
-    " RETURNING company_id";
+    " ON CONFLICT (company_id) DO NOTHING";
 
 constexpr char kUpdateCompany[] =
     "UPDATE companies SET display_name = :display_name, time_zone = :time_zone,"
@@ -47,12 +49,18 @@ absl::StatusOr<domain::Company> FindCompany(Transaction& tx, int64_t company_id,
 }
 
 absl::StatusOr<domain::Company> InsertCompany(Transaction& tx, const domain::Company& company, absl::Time now) {
-  long long id = 0, micros = ToMicros(now), micros2 = micros;
+  long long micros = ToMicros(now), micros2 = micros;
   std::string address = AddressToJson(company.address);
-  tx.session() << kInsertCompany, soci::use(company.display_name, "display_name"),
-      soci::use(company.time_zone, "time_zone"), soci::use(company.default_currency_code, "currency"),
-      soci::use(company.invoice_number_prefix, "prefix"), soci::use(address, "address"),
-      soci::use(micros, "now"), soci::use(micros2, "now2"), soci::into(id);
+  ASSIGN_OR_RETURN(int64_t id, InsertWithRandomId([&](long long id) {
+                     soci::statement insert =
+                         (tx.session().prepare << kInsertCompany, soci::use(id, "company_id"),
+                          soci::use(company.display_name, "display_name"), soci::use(company.time_zone, "time_zone"),
+                          soci::use(company.default_currency_code, "currency"),
+                          soci::use(company.invoice_number_prefix, "prefix"), soci::use(address, "address"),
+                          soci::use(micros, "now"), soci::use(micros2, "now2"));
+                     insert.execute(true);
+                     return insert.get_affected_rows() == 1;
+                   }));
   return FindCompany(tx, id);
 }
 

@@ -9,7 +9,7 @@
 
 namespace invoicehub::storage {
 
-// Inserts a new company (version 1); returns it with id and times set.
+// Inserts a new company (version 1) with a random id; returns it.
 absl::StatusOr<domain::Company> InsertCompany(Transaction& tx, const domain::Company& company, absl::Time now);
 
 // NOT_FOUND when there is no such company.

@@ -4,6 +4,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "server/domain/status_macros.h"
+#include "storage/record_ids.h"
 #include "storage/sql_codec.h"
 
 namespace invoicehub::storage {
@@ -15,11 +17,11 @@ constexpr char kColumns[] =
     " FROM customers";
 
 constexpr char kInsertCustomer[] =
-    "INSERT INTO customers (company_id, display_name, email, billing_address, currency_code, payment_terms_days,"
-    " delivery_preference, create_time, update_time)"
-    " VALUES (:company_id, :display_name, :email, CAST(:address AS jsonb), :currency, :terms, :delivery,"
-    " " INVOICEHUB_FROM_MICROS(":now") ", " INVOICEHUB_FROM_MICROS(":now2") ")"
-    " RETURNING customer_id";
+    "INSERT INTO customers (company_id, customer_id, display_name, email, billing_address, currency_code,"
+    " payment_terms_days, delivery_preference, create_time, update_time)"
+    " VALUES (:company_id, :customer_id, :display_name, :email, CAST(:address AS jsonb), :currency, :terms,"
+    " :delivery, " INVOICEHUB_FROM_MICROS(":now") ", " INVOICEHUB_FROM_MICROS(":now2") ")"
+    " ON CONFLICT (company_id, customer_id) DO NOTHING";
 
 constexpr char kUpdateCustomer[] =
     "UPDATE customers SET display_name = :display_name, email = :email, billing_address = CAST(:address AS jsonb),"
@@ -30,10 +32,11 @@ constexpr char kUpdateCustomer[] =
 // Each filter is off when its flag is 1, so one statement serves every
 // combination and no SQL is assembled from input.
 constexpr char kListCustomers[] =
-    " WHERE company_id = :company_id AND customer_id > :after_id"
+    " WHERE company_id = :company_id"
+    " AND (create_time, customer_id) > (" INVOICEHUB_FROM_MICROS(":after_micros") ", :after_id)"
     " AND (:any_name = 1 OR display_name ILIKE :name_pattern ESCAPE '\\')"
     " AND (:any_email = 1 OR lower(email) = lower(:email))"
-    " ORDER BY customer_id LIMIT :limit";
+    " ORDER BY create_time, customer_id LIMIT :limit";
 
 std::string DeliveryName(domain::DeliveryPreference preference) {
   switch (preference) {
@@ -74,14 +77,20 @@ std::string LikePattern(const std::string& text) {
 
 absl::StatusOr<domain::Customer> InsertCustomer(Transaction& tx, int64_t company_id, const domain::Customer& customer,
                                                 absl::Time now) {
-  long long company = company_id, id = 0, micros = ToMicros(now), micros2 = micros;
+  long long company = company_id, micros = ToMicros(now), micros2 = micros;
   int terms = customer.payment_terms_days;
   std::string address = AddressToJson(customer.billing_address);
   std::string delivery = DeliveryName(customer.delivery_preference);
-  tx.session() << kInsertCustomer, soci::use(company, "company_id"), soci::use(customer.display_name, "display_name"),
-      soci::use(customer.email, "email"), soci::use(address, "address"),
-      soci::use(customer.currency_code, "currency"), soci::use(terms, "terms"), soci::use(delivery, "delivery"),
-      soci::use(micros, "now"), soci::use(micros2, "now2"), soci::into(id);
+  ASSIGN_OR_RETURN(int64_t id, InsertWithRandomId([&](long long id) {
+                     soci::statement insert =
+                         (tx.session().prepare << kInsertCustomer, soci::use(company, "company_id"),
+                          soci::use(id, "customer_id"), soci::use(customer.display_name, "display_name"),
+                          soci::use(customer.email, "email"), soci::use(address, "address"),
+                          soci::use(customer.currency_code, "currency"), soci::use(terms, "terms"),
+                          soci::use(delivery, "delivery"), soci::use(micros, "now"), soci::use(micros2, "now2"));
+                     insert.execute(true);
+                     return insert.get_affected_rows() == 1;
+                   }));
   return FindCustomer(tx, company_id, id);
 }
 
@@ -110,13 +119,13 @@ absl::StatusOr<domain::Customer> UpdateCustomer(Transaction& tx, int64_t company
 }
 
 std::vector<domain::Customer> ListCustomers(Transaction& tx, int64_t company_id, const CustomerFilter& filter,
-                                            int64_t after_id, int limit) {
-  long long company = company_id, after = after_id;
+                                            const ListCursor& after, int limit) {
+  long long company = company_id, after_micros = after.create_micros, after_id = after.id;
   int any_name = filter.name_contains.empty() ? 1 : 0, any_email = filter.email.empty() ? 1 : 0;
   std::string pattern = LikePattern(filter.name_contains);
   soci::rowset<soci::row> rows =
       (tx.session().prepare << absl::StrCat(kColumns, kListCustomers), soci::use(company, "company_id"),
-       soci::use(after, "after_id"), soci::use(any_name, "any_name"), soci::use(pattern, "name_pattern"),
+       soci::use(after_micros, "after_micros"), soci::use(after_id, "after_id"), soci::use(any_name, "any_name"), soci::use(pattern, "name_pattern"),
        soci::use(any_email, "any_email"), soci::use(filter.email, "email"), soci::use(limit, "limit"));
   std::vector<domain::Customer> customers;
   for (const soci::row& row : rows) customers.push_back(FromRow(row));

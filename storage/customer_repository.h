@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "server/domain/customer.h"
 #include "storage/database.h"
+#include "storage/list_cursor.h"
 #include "storage/lock_mode.h"
 
 namespace invoicehub::storage {
@@ -27,8 +28,8 @@ struct CustomerFilter {
   std::string email;          // case-insensitive exact; empty: any
 };
 
-// Up to `limit` customers with id > `after_id`, in id order.
+// Up to `limit` customers created after `after`, in creation order.
 std::vector<domain::Customer> ListCustomers(Transaction& tx, int64_t company_id, const CustomerFilter& filter,
-                                            int64_t after_id, int limit);
+                                            const ListCursor& after, int limit);
 
 }  // namespace invoicehub::storage

@@ -14,13 +14,15 @@ namespace invoicehub::storage {
 namespace {
 
 // Maps a PostgreSQL SQLSTATE onto the status the caller can act on.
-absl::Status StatusFromSqlState(const std::string& sqlstate, const std::string& what) {
+// `message` is the server's error without SOCI's context, which would
+// include bound values: customer data must not reach the logs.
+absl::Status StatusFromSqlState(const std::string& sqlstate, const std::string& message) {
   if (sqlstate == "23505") return absl::AlreadyExistsError("a record with the same unique key already exists");
   if (sqlstate == "40001" || sqlstate == "40P01")
     return absl::AbortedError("the change collided with a concurrent one; retry");
   if (absl::StartsWith(sqlstate, "08") || sqlstate == "57P01" || sqlstate == "57P03")
     return absl::UnavailableError("the database is unreachable; retry later");
-  spdlog::error("database error sqlstate={} {}", sqlstate, what);
+  spdlog::error("database error sqlstate={} {}", sqlstate, message);
   return absl::InternalError("internal database error");
 }
 
@@ -68,11 +70,11 @@ absl::Status Database::InTransaction(const std::function<absl::Status(Transactio
     return status;
   } catch (const soci::postgresql_soci_error& e) {
     ReconnectIfBroken(session);
-    return StatusFromSqlState(e.sqlstate(), e.what());
+    return StatusFromSqlState(e.sqlstate(), e.get_error_message());
   } catch (const soci::soci_error& e) {
     ReconnectIfBroken(session);
     if (!session.is_connected()) return absl::UnavailableError("the database is unreachable; retry later");
-    spdlog::error("database error: {}", e.what());
+    spdlog::error("database error: {}", e.get_error_message());
     return absl::InternalError("internal database error");
   }
 }

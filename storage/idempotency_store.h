@@ -15,6 +15,7 @@ namespace invoicehub::storage {
 
 struct RequestKey {
   int64_t scope_id = 0;        // the caller's company; 0 for the operator
+  int64_t api_key_id = 0;      // the caller's key; 0 for the operator
   std::string request_id;
   std::string method;          // full gRPC method name
   std::string request_sha256;  // hex digest of the request

@@ -5,6 +5,9 @@
 #include <soci/soci.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "server/domain/status_macros.h"
+#include "storage/record_ids.h"
 #include "storage/sql_codec.h"
 
 namespace invoicehub::storage {
@@ -16,12 +19,13 @@ constexpr char kColumns[] =
     " version, " INVOICEHUB_MICROS("create_time") ", " INVOICEHUB_MICROS("update_time") " FROM invoices";
 
 constexpr char kInsertInvoice[] =
-    "INSERT INTO invoices (company_id, customer_id, state, kind, issue_date, due_date, po_number, currency_code,"
-    " subtotal_minor, tax_total_minor, total_minor, applied_minor, outstanding_minor, create_time, update_time)"
-    " VALUES (:company_id, :customer_id, :state, :kind, CAST(:issue_date AS date), CAST(:due_date AS date),"
-    " :po_number, :currency, :subtotal, :tax_total, :total, :applied, :outstanding,"
+    "INSERT INTO invoices (company_id, invoice_id, customer_id, state, kind, issue_date, due_date, po_number,"
+    " currency_code, subtotal_minor, tax_total_minor, total_minor, applied_minor, outstanding_minor, create_time,"
+    " update_time)"
+    " VALUES (:company_id, :invoice_id, :customer_id, :state, :kind, CAST(:issue_date AS date),"
+    " CAST(:due_date AS date), :po_number, :currency, :subtotal, :tax_total, :total, :applied, :outstanding,"
     " " INVOICEHUB_FROM_MICROS(":now") ", " INVOICEHUB_FROM_MICROS(":now2") ")"
-    " RETURNING invoice_id";
+    " ON CONFLICT (company_id, invoice_id) DO NOTHING";
 
 constexpr char kUpdateInvoice[] =
     "UPDATE invoices SET state = :state, kind = :kind, issue_date = CAST(:issue_date AS date),"
@@ -37,18 +41,19 @@ constexpr char kInsertLine[] =
     " tax_rate_e3, net_minor, tax_minor) VALUES (:company_id, :invoice_id, :line_no, :description, :quantity,"
     " :unit_price, :tax_rate, :net, :tax)";
 
-// Lines of invoices first_id..last_id; callers keep those they asked for.
+// Lines of the invoices whose ids :ids lists as a PostgreSQL array literal.
 constexpr char kSelectLines[] =
     "SELECT invoice_id, description, quantity_e4, unit_price_minor, tax_rate_e3, net_minor, tax_minor"
-    " FROM invoice_lines WHERE company_id = :company_id AND invoice_id BETWEEN :first_id AND :last_id"
+    " FROM invoice_lines WHERE company_id = :company_id AND invoice_id = ANY(CAST(:ids AS bigint[]))"
     " ORDER BY invoice_id, line_no";
 
 constexpr char kListInvoices[] =
-    " WHERE company_id = :company_id AND invoice_id > :after_id"
+    " WHERE company_id = :company_id"
+    " AND (create_time, invoice_id) > (" INVOICEHUB_FROM_MICROS(":after_micros") ", :after_id)"
     " AND (:any_customer = 1 OR customer_id = :customer_id)"
     " AND (:any_state = 1 OR state = :state)"
     " AND issue_date BETWEEN CAST(:from_date AS date) AND CAST(:to_date AS date)"
-    " ORDER BY invoice_id LIMIT :limit";
+    " ORDER BY create_time, invoice_id LIMIT :limit";
 
 std::string StateName(domain::InvoiceState state) {
   switch (state) {
@@ -118,14 +123,17 @@ void InsertLines(Transaction& tx, int64_t company_id, int64_t invoice_id, const 
   }
 }
 
-// Attaches lines to invoices, which must be sorted by id.
+// Attaches their lines to `invoices`, in one query.
 void LoadLines(Transaction& tx, int64_t company_id, std::vector<domain::Invoice>& invoices) {
   if (invoices.empty()) return;
   std::map<int64_t, domain::Invoice*> by_id;
   for (domain::Invoice& invoice : invoices) by_id[invoice.id] = &invoice;
-  long long company = company_id, first = invoices.front().id, last = invoices.back().id;
-  soci::rowset<soci::row> rows = (tx.session().prepare << kSelectLines, soci::use(company, "company_id"),
-                                  soci::use(first, "first_id"), soci::use(last, "last_id"));
+  long long company = company_id;
+  std::string ids = absl::StrCat(
+      "{", absl::StrJoin(invoices, ",", [](std::string* out, const domain::Invoice& i) { absl::StrAppend(out, i.id); }),
+      "}");
+  soci::rowset<soci::row> rows =
+      (tx.session().prepare << kSelectLines, soci::use(company, "company_id"), soci::use(ids, "ids"));
   for (const soci::row& row : rows) {
     auto it = by_id.find(row.get<long long>(0));
     if (it == by_id.end()) continue;
@@ -144,18 +152,25 @@ void LoadLines(Transaction& tx, int64_t company_id, std::vector<domain::Invoice>
 
 absl::StatusOr<domain::Invoice> InsertInvoice(Transaction& tx, int64_t company_id, const domain::Invoice& invoice,
                                               absl::Time now) {
-  long long company = company_id, customer = invoice.customer_id, id = 0;
+  long long company = company_id, customer = invoice.customer_id;
   long long subtotal = invoice.subtotal_minor, tax_total = invoice.tax_total_minor, total = invoice.total_minor;
   long long applied = invoice.applied_minor, outstanding = invoice.outstanding_minor;
   long long micros = ToMicros(now), micros2 = micros;
   std::string state = StateName(invoice.state), kind = KindName(invoice.kind);
   std::string issue = DayToSql(invoice.issue_date), due = DayToSql(invoice.due_date);
-  tx.session() << kInsertInvoice, soci::use(company, "company_id"), soci::use(customer, "customer_id"),
-      soci::use(state, "state"), soci::use(kind, "kind"), soci::use(issue, "issue_date"), soci::use(due, "due_date"),
-      soci::use(invoice.po_number, "po_number"), soci::use(invoice.currency_code, "currency"),
-      soci::use(subtotal, "subtotal"), soci::use(tax_total, "tax_total"), soci::use(total, "total"),
-      soci::use(applied, "applied"), soci::use(outstanding, "outstanding"), soci::use(micros, "now"),
-      soci::use(micros2, "now2"), soci::into(id);
+  ASSIGN_OR_RETURN(int64_t id, InsertWithRandomId([&](long long id) {
+                     soci::statement insert =
+                         (tx.session().prepare << kInsertInvoice, soci::use(company, "company_id"),
+                          soci::use(id, "invoice_id"), soci::use(customer, "customer_id"), soci::use(state, "state"),
+                          soci::use(kind, "kind"), soci::use(issue, "issue_date"), soci::use(due, "due_date"),
+                          soci::use(invoice.po_number, "po_number"), soci::use(invoice.currency_code, "currency"),
+                          soci::use(subtotal, "subtotal"), soci::use(tax_total, "tax_total"),
+                          soci::use(total, "total"), soci::use(applied, "applied"),
+                          soci::use(outstanding, "outstanding"), soci::use(micros, "now"),
+                          soci::use(micros2, "now2"));
+                     insert.execute(true);
+                     return insert.get_affected_rows() == 1;
+                   }));
   InsertLines(tx, company_id, id, invoice.lines);
   return FindInvoice(tx, company_id, id);
 }
@@ -192,15 +207,17 @@ absl::StatusOr<domain::Invoice> UpdateInvoice(Transaction& tx, int64_t company_i
 }
 
 std::vector<domain::Invoice> ListInvoices(Transaction& tx, int64_t company_id, const InvoiceFilter& filter,
-                                          int64_t after_id, int limit) {
-  long long company = company_id, after = after_id, customer = filter.customer_id;
+                                          const ListCursor& after, int limit) {
+  long long company = company_id, after_micros = after.create_micros, after_id = after.id;
+  long long customer = filter.customer_id;
   int any_customer = filter.customer_id == 0 ? 1 : 0, any_state = filter.state ? 0 : 1;
   std::string state = StateName(filter.state.value_or(domain::InvoiceState::kDraft));
   std::string from = DayToSql(filter.issued_from.value_or(absl::CivilDay(1, 1, 1)));
   std::string to = DayToSql(filter.issued_to.value_or(absl::CivilDay(9999, 12, 31)));
   soci::rowset<soci::row> rows =
       (tx.session().prepare << absl::StrCat(kColumns, kListInvoices), soci::use(company, "company_id"),
-       soci::use(after, "after_id"), soci::use(any_customer, "any_customer"), soci::use(customer, "customer_id"),
+       soci::use(after_micros, "after_micros"), soci::use(after_id, "after_id"),
+       soci::use(any_customer, "any_customer"), soci::use(customer, "customer_id"),
        soci::use(any_state, "any_state"), soci::use(state, "state"), soci::use(from, "from_date"),
        soci::use(to, "to_date"), soci::use(limit, "limit"));
   std::vector<domain::Invoice> invoices;

@@ -8,6 +8,7 @@
 #include "absl/time/civil_time.h"
 #include "server/domain/invoice.h"
 #include "storage/database.h"
+#include "storage/list_cursor.h"
 #include "storage/lock_mode.h"
 
 namespace invoicehub::storage {
@@ -31,8 +32,8 @@ struct InvoiceFilter {
   std::optional<absl::CivilDay> issued_to;      // inclusive
 };
 
-// Up to `limit` invoices (with lines) with id > `after_id`, in id order.
+// Up to `limit` invoices (with lines) created after `after`, in creation order.
 std::vector<domain::Invoice> ListInvoices(Transaction& tx, int64_t company_id, const InvoiceFilter& filter,
-                                          int64_t after_id, int limit);
+                                          const ListCursor& after, int limit);
 
 }  // namespace invoicehub::storage

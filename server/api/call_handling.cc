@@ -104,6 +104,7 @@ absl::Status RunMutation(const ApiDeps& deps, const domain::Principal& principal
                          const RedactForStorage& redact) {
   RETURN_IF_ERROR(CheckRequestId(request_id));
   storage::RequestKey key{.scope_id = principal.company_id,
+                          .api_key_id = principal.api_key_id,
                           .request_id = request_id,
                           .method = request.GetDescriptor()->full_name(),
                           .request_sha256 = app::Sha256Hex(DeterministicBytes(request))};

@@ -47,18 +47,16 @@ grpc::Status CustomerService::ListCustomers(grpc::ServerContext* context, const 
   return HandleCall(deps_, context, *request, Permission::kReadRecords, [&](const Principal& principal) {
     domain::FieldErrors errors;
     int page_size = ParsePageSize(errors, request->page_size());
-    int64_t after_id = ParsePageToken(errors, request->page_token());
+    storage::ListCursor after = ParsePageToken(errors, request->page_token());
     domain::CheckText(errors, "name_contains", request->name_contains(), 200, domain::Presence::kOptional);
     domain::CheckText(errors, "email", request->email(), 254, domain::Presence::kOptional);
     RETURN_IF_ERROR(errors.ToStatus());
     storage::CustomerFilter filter{request->name_contains(), request->email()};
     return RunQuery(deps_, [&](storage::Transaction& tx) {
-      // One extra row tells whether another page follows.
-      auto customers = storage::ListCustomers(tx, principal.company_id, filter, after_id, page_size + 1);
-      bool more = customers.size() > static_cast<size_t>(page_size);
-      if (more) customers.pop_back();
-      for (const domain::Customer& customer : customers) ToProto(customer, response->add_customers());
-      if (more) response->set_next_page_token(MakePageToken(customers.back().id));
+      auto customers = storage::ListCustomers(tx, principal.company_id, filter, after, page_size + 1);
+      FillPage(
+          customers, page_size, [&](const domain::Customer& c) { ToProto(c, response->add_customers()); },
+          response->mutable_next_page_token());
       return absl::OkStatus();
     });
   });

@@ -68,7 +68,7 @@ grpc::Status InvoiceService::ListInvoices(grpc::ServerContext* context, const v1
   return HandleCall(deps_, context, *request, Permission::kReadRecords, [&](const Principal& principal) {
     domain::FieldErrors errors;
     int page_size = ParsePageSize(errors, request->page_size());
-    int64_t after_id = ParsePageToken(errors, request->page_token());
+    storage::ListCursor after = ParsePageToken(errors, request->page_token());
     storage::InvoiceFilter filter;
     if (!request->customer_id().empty()) filter.customer_id = ParseId(errors, "customer_id", request->customer_id());
     filter.state = ParseInvoiceStateFilter(errors, "state", request->state());
@@ -79,12 +79,10 @@ grpc::Status InvoiceService::ListInvoices(grpc::ServerContext* context, const v1
       errors.Add("issue_date_to", "must not be before issue_date_from");
     RETURN_IF_ERROR(errors.ToStatus());
     return RunQuery(deps_, [&](storage::Transaction& tx) {
-      // One extra row tells whether another page follows.
-      auto invoices = storage::ListInvoices(tx, principal.company_id, filter, after_id, page_size + 1);
-      bool more = invoices.size() > static_cast<size_t>(page_size);
-      if (more) invoices.pop_back();
-      for (const domain::Invoice& invoice : invoices) ToProto(invoice, response->add_invoices());
-      if (more) response->set_next_page_token(MakePageToken(invoices.back().id));
+      auto invoices = storage::ListInvoices(tx, principal.company_id, filter, after, page_size + 1);
+      FillPage(
+          invoices, page_size, [&](const domain::Invoice& i) { ToProto(i, response->add_invoices()); },
+          response->mutable_next_page_token());
       return absl::OkStatus();
     });
   });

@@ -4,6 +4,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 
 namespace invoicehub::api {
 namespace {
@@ -21,20 +22,23 @@ int ParsePageSize(domain::FieldErrors& errors, int32_t page_size) {
   return page_size;
 }
 
-int64_t ParsePageToken(domain::FieldErrors& errors, const std::string& token) {
-  if (token.empty()) return 0;
+storage::ListCursor ParsePageToken(domain::FieldErrors& errors, const std::string& token) {
+  storage::ListCursor cursor;
+  if (token.empty()) return cursor;
   std::string decoded;
-  int64_t after_id = 0;
-  if (!absl::WebSafeBase64Unescape(token, &decoded) || !absl::StartsWith(decoded, kTokenPrefix) ||
-      !absl::SimpleAtoi(decoded.substr(sizeof(kTokenPrefix) - 1), &after_id) || after_id < 0) {
+  std::vector<std::string> parts;
+  if (absl::WebSafeBase64Unescape(token, &decoded) && absl::StartsWith(decoded, kTokenPrefix))
+    parts = absl::StrSplit(decoded.substr(sizeof(kTokenPrefix) - 1), ':');
+  if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &cursor.create_micros) ||
+      !absl::SimpleAtoi(parts[1], &cursor.id) || cursor.create_micros < 0 || cursor.id <= 0) {
     errors.Add("page_token", "is not a token returned by this API");
-    return 0;
+    return storage::ListCursor();
   }
-  return after_id;
+  return cursor;
 }
 
-std::string MakePageToken(int64_t last_id) {
-  return absl::WebSafeBase64Escape(absl::StrCat(kTokenPrefix, last_id));
+std::string MakePageToken(absl::Time last_create_time, int64_t last_id) {
+  return absl::WebSafeBase64Escape(absl::StrCat(kTokenPrefix, absl::ToUnixMicros(last_create_time), ":", last_id));
 }
 
 }  // namespace invoicehub::api

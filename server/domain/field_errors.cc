@@ -15,18 +15,29 @@ constexpr char kRulePayload[] = "invoicehub/rule";
 constexpr char kFieldSep = '\x1f';
 constexpr char kRecordSep = '\x1e';
 
+// gRPC clients refuse trailers over ~8 KiB, so a request with hundreds of
+// problems would come back as RESOURCE_EXHAUSTED instead of its violations.
+// The message names the first few; the details carry up to kMaxDetails.
+constexpr size_t kMaxInMessage = 5;
+constexpr size_t kMaxDetails = 50;
+
 }  // namespace
 
 absl::Status FieldErrors::ToStatus(const std::string& summary) const {
   if (violations_.empty()) return absl::OkStatus();
   std::string message = absl::StrCat(summary, ": ");
   std::string payload;
-  for (size_t i = 0; i < violations_.size(); ++i) {
+  for (size_t i = 0; i < violations_.size() && i < kMaxDetails; ++i) {
     const FieldViolation& v = violations_[i];
-    absl::StrAppend(&message, i ? "; " : "", v.field, ": ", v.description);
+    if (i < kMaxInMessage) absl::StrAppend(&message, i ? "; " : "", v.field, ": ", v.description);
     absl::StrAppend(&payload, v.field, std::string(1, kFieldSep), v.description,
                     std::string(1, kRecordSep));
   }
+  if (violations_.size() > kMaxInMessage)
+    absl::StrAppend(&message, "; and ", violations_.size() - kMaxInMessage, " more (see details)");
+  if (violations_.size() > kMaxDetails)
+    absl::StrAppend(&payload, "(request)", std::string(1, kFieldSep), violations_.size() - kMaxDetails,
+                    " more problems not listed", std::string(1, kRecordSep));
   absl::Status status = absl::InvalidArgumentError(message);
   status.SetPayload(kViolationsPayload, absl::Cord(payload));
   return status;

@@ -20,7 +20,8 @@ UpdateMask UpdateMask::Parse(FieldErrors& errors, const std::vector<std::string>
     if (allowed.count(path))
       mask.paths_.insert(path);
     else
-      errors.Add("update_mask", absl::StrCat("\"", path, "\" cannot be updated; updatable: ", absl::StrJoin(allowed, ", ")));
+      errors.Add("update_mask", absl::StrCat("\"", path.substr(0, 64), path.size() > 64 ? "..." : "",
+                                             "\" cannot be updated; updatable: ", absl::StrJoin(allowed, ", ")));
   }
   return mask;
 }

@@ -3,9 +3,13 @@
 -- Every table leads its primary key and indexes with company_id: every query
 -- is scoped by it, which keeps companies apart and lets the schema be
 -- distributed by company later.
+--
+-- Ids of companies, customers, invoices and keys are random (see
+-- storage/record_ids.h), so they reveal nothing of other companies; lists
+-- are ordered by (create_time, id).
 
 CREATE TABLE companies (
-  company_id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  company_id            bigint PRIMARY KEY CHECK (company_id > 0),
   display_name          text   NOT NULL,
   time_zone             text   NOT NULL,
   default_currency_code text   NOT NULL CHECK (default_currency_code ~ '^[A-Z]{3}$'),
@@ -20,7 +24,7 @@ CREATE TABLE companies (
 -- kept, looked up under the company the key names.
 CREATE TABLE api_keys (
   company_id    bigint NOT NULL REFERENCES companies (company_id),
-  api_key_id    bigint GENERATED ALWAYS AS IDENTITY,
+  api_key_id    bigint NOT NULL,
   display_name  text   NOT NULL,
   role          text   NOT NULL CHECK (role IN ('admin', 'clerk', 'viewer')),
   secret_sha256 text   NOT NULL,
@@ -33,7 +37,7 @@ CREATE TABLE api_keys (
 
 CREATE TABLE customers (
   company_id          bigint NOT NULL REFERENCES companies (company_id),
-  customer_id         bigint GENERATED ALWAYS AS IDENTITY,
+  customer_id         bigint NOT NULL,
   display_name        text   NOT NULL,
   email               text   NOT NULL,
   billing_address     jsonb  NOT NULL DEFAULT '{}',
@@ -46,10 +50,11 @@ CREATE TABLE customers (
   PRIMARY KEY (company_id, customer_id)
 );
 CREATE INDEX customers_email ON customers (company_id, lower(email));
+CREATE INDEX customers_created ON customers (company_id, create_time, customer_id);
 
 CREATE TABLE invoices (
   company_id        bigint NOT NULL,
-  invoice_id        bigint GENERATED ALWAYS AS IDENTITY,
+  invoice_id        bigint NOT NULL,
   customer_id       bigint NOT NULL,
   state             text   NOT NULL CHECK (state IN ('draft', 'final', 'reissue', 'void')),
   kind              text   NOT NULL CHECK (kind IN ('sales', 'service', 'contract')),
@@ -70,7 +75,8 @@ CREATE TABLE invoices (
   FOREIGN KEY (company_id, customer_id) REFERENCES customers (company_id, customer_id),
   UNIQUE (company_id, number)
 );
-CREATE INDEX invoices_customer ON invoices (company_id, customer_id, invoice_id);
+CREATE INDEX invoices_created ON invoices (company_id, create_time, invoice_id);
+CREATE INDEX invoices_customer ON invoices (company_id, customer_id, create_time);
 CREATE INDEX invoices_issue_date ON invoices (company_id, issue_date);
 
 CREATE TABLE invoice_lines (
@@ -105,13 +111,15 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_entity ON audit_log (company_id, entity_type, entity_id);
 
 -- The first answer to each client request_id, so that a retry returns it
--- and changes nothing more. scope_id is the caller's company (0: operator).
+-- and changes nothing more. A request_id belongs to one caller: its company
+-- (scope_id; 0 for the operator) and its API key (0 for the operator).
 CREATE TABLE idempotent_requests (
   scope_id       bigint NOT NULL,
+  api_key_id     bigint NOT NULL,
   request_id     text   NOT NULL,
   method         text   NOT NULL,
   request_sha256 text   NOT NULL,
   response       text   NOT NULL DEFAULT '',
   create_time    timestamptz NOT NULL,
-  PRIMARY KEY (scope_id, request_id)
+  PRIMARY KEY (scope_id, api_key_id, request_id)
 );

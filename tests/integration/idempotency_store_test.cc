@@ -28,7 +28,7 @@ const std::string kResponse("resp\0onse\xff\xfe\x80\xc3(\x00end", 16);
 storage::RequestKey Key(const std::string& request_id = "req-1",
                         const std::string& method = "/invoicehub.v1.CustomerService/CreateCustomer",
                         const std::string& sha256 = "aaaa") {
-  return storage::RequestKey{.scope_id = 42, .request_id = request_id, .method = method, .request_sha256 = sha256};
+  return storage::RequestKey{.scope_id = 42, .api_key_id = 7, .request_id = request_id, .method = method, .request_sha256 = sha256};
 }
 
 class IdempotencyStoreTest : public ::testing::Test {

@@ -97,6 +97,13 @@ bool WaitUntil(Condition&& condition) {
   return false;
 }
 
+// Creation times one second apart, so that lists (in creation order) come
+// back in the order the test created the records.
+inline absl::Time NextCreateTime() {
+  static int seconds = 0;
+  return At(2024, 1, 2) + absl::Seconds(seconds++);
+}
+
 inline domain::Company SampleCompany(const std::string& name) {
   domain::Company company;
   company.display_name = name;
@@ -127,7 +134,7 @@ inline int64_t AddCompany(MigratedDatabase& db, const std::string& name) {
 inline int64_t AddCustomer(MigratedDatabase& db, int64_t company_id, const std::string& name,
                            const std::string& email = "ap@example.com") {
   absl::StatusOr<domain::Customer> customer = db.Run([&](storage::Transaction& tx) {
-    return storage::InsertCustomer(tx, company_id, SampleCustomer(name, email), At(2024, 1, 2));
+    return storage::InsertCustomer(tx, company_id, SampleCustomer(name, email), NextCreateTime());
   });
   EXPECT_TRUE(customer.ok()) << customer.status();
   return customer.ok() ? customer->id : 0;

@@ -185,14 +185,14 @@ TEST(ApiKeyRepository, RevokeMissingKeyIsNotFound) {
 }
 
 // Requirement: keys list in id order with their roles.
-TEST(ApiKeyRepository, ListIsInIdOrderWithRoles) {
+TEST(ApiKeyRepository, ListIsInCreationOrderWithRoles) {
   MigratedDatabase db;
   int64_t company_id = AddCompany(db, "List Keys AG");
   absl::Status status = db.RunStatus([&](storage::Transaction& tx) {
     for (auto [name, role] : std::vector<std::pair<std::string, domain::Role>>{
              {"a", domain::Role::kAdmin}, {"c", domain::Role::kClerk}, {"v", domain::Role::kViewer}}) {
       absl::Status s =
-          storage::InsertApiKey(tx, NewKey(company_id, name, role), "hash-" + name, At(2024, 2, 1)).status();
+          storage::InsertApiKey(tx, NewKey(company_id, name, role), "hash-" + name, NextCreateTime()).status();
       if (!s.ok()) return s;
     }
     return absl::OkStatus();
@@ -207,8 +207,8 @@ TEST(ApiKeyRepository, ListIsInIdOrderWithRoles) {
   EXPECT_EQ((*listed)[0].role, domain::Role::kAdmin);
   EXPECT_EQ((*listed)[1].role, domain::Role::kClerk);
   EXPECT_EQ((*listed)[2].role, domain::Role::kViewer);
-  EXPECT_LT((*listed)[0].id, (*listed)[1].id);
-  EXPECT_LT((*listed)[1].id, (*listed)[2].id);
+  EXPECT_LT((*listed)[0].create_time, (*listed)[1].create_time);
+  EXPECT_LT((*listed)[1].create_time, (*listed)[2].create_time);
 }
 
 // ---------------------------------------------------------------- customers
@@ -229,10 +229,11 @@ std::vector<std::string> Names(const std::vector<domain::Customer>& customers) {
 
 class CustomerRepositoryTest : public ::testing::Test {
  protected:
-  std::vector<domain::Customer> List(const storage::CustomerFilter& filter, int64_t after_id = 0, int limit = 100) {
+  std::vector<domain::Customer> List(const storage::CustomerFilter& filter, storage::ListCursor after = {},
+                                     int limit = 100) {
     absl::StatusOr<std::vector<domain::Customer>> listed =
         db_.Run([&](storage::Transaction& tx) -> absl::StatusOr<std::vector<domain::Customer>> {
-          return storage::ListCustomers(tx, company_id_, filter, after_id, limit);
+          return storage::ListCustomers(tx, company_id_, filter, after, limit);
         });
     EXPECT_TRUE(listed.ok()) << listed.status();
     return listed.ok() ? *listed : std::vector<domain::Customer>{};
@@ -269,19 +270,19 @@ TEST_F(CustomerRepositoryTest, RoundTripKeepsEveryField) {
   EXPECT_EQ(found->create_time, At(2024, 2, 3));
 }
 
-// Requirement: lists page by after_id (keyset) and limit, in id order.
-TEST_F(CustomerRepositoryTest, ListPagesWithAfterIdAndLimit) {
-  std::vector<int64_t> ids;
-  for (const char* name : {"c1", "c2", "c3", "c4", "c5"}) ids.push_back(AddCustomer(db_, company_id_, name));
+// Requirement: lists page by a (create_time, id) cursor and limit, in creation order.
+TEST_F(CustomerRepositoryTest, ListPagesWithCursorAndLimit) {
+  for (const char* name : {"c1", "c2", "c3", "c4", "c5"}) AddCustomer(db_, company_id_, name);
 
-  std::vector<domain::Customer> page1 = List({}, 0, 2);
+  auto after = [](const domain::Customer& c) { return storage::ListCursor{absl::ToUnixMicros(c.create_time), c.id}; };
+  std::vector<domain::Customer> page1 = List({}, {}, 2);
   EXPECT_THAT(Names(page1), ElementsAre("c1", "c2"));
-  std::vector<domain::Customer> page2 = List({}, page1.back().id, 2);
+  std::vector<domain::Customer> page2 = List({}, after(page1.back()), 2);
   EXPECT_THAT(Names(page2), ElementsAre("c3", "c4"));
-  std::vector<domain::Customer> page3 = List({}, page2.back().id, 2);
+  std::vector<domain::Customer> page3 = List({}, after(page2.back()), 2);
   EXPECT_THAT(Names(page3), ElementsAre("c5"));
-  EXPECT_THAT(List({}, page3.back().id, 2), IsEmpty());
-  EXPECT_THAT(Names(List({}, ids[1], 100)), ElementsAre("c3", "c4", "c5"));
+  EXPECT_THAT(List({}, after(page3.back()), 2), IsEmpty());
+  EXPECT_THAT(Names(List({}, after(page1.back()), 100)), ElementsAre("c3", "c4", "c5"));
 }
 
 // Requirement: name_contains is a case-insensitive substring match.
@@ -387,15 +388,16 @@ class InvoiceRepositoryTest : public ::testing::Test {
     invoice.lines = std::move(lines);
     EXPECT_TRUE(domain::ComputeTotals(invoice).ok());
     absl::StatusOr<domain::Invoice> stored = db_.Run(
-        [&](storage::Transaction& tx) { return storage::InsertInvoice(tx, company_id_, invoice, At(2024, 3, 1)); });
+        [&](storage::Transaction& tx) { return storage::InsertInvoice(tx, company_id_, invoice, NextCreateTime()); });
     EXPECT_TRUE(stored.ok()) << stored.status();
     return stored.ok() ? *stored : domain::Invoice{};
   }
 
-  std::vector<domain::Invoice> List(const storage::InvoiceFilter& filter, int64_t after_id = 0, int limit = 100) {
+  std::vector<domain::Invoice> List(const storage::InvoiceFilter& filter, storage::ListCursor after = {},
+                                    int limit = 100) {
     absl::StatusOr<std::vector<domain::Invoice>> listed =
         db_.Run([&](storage::Transaction& tx) -> absl::StatusOr<std::vector<domain::Invoice>> {
-          return storage::ListInvoices(tx, company_id_, filter, after_id, limit);
+          return storage::ListInvoices(tx, company_id_, filter, after, limit);
         });
     EXPECT_TRUE(listed.ok()) << listed.status();
     return listed.ok() ? *listed : std::vector<domain::Invoice>{};
@@ -486,7 +488,7 @@ TEST_F(InvoiceRepositoryTest, ListAttachesLinesToTheRightInvoice) {
   EXPECT_THAT(Descriptions(alice[1]), ElementsAre("three-c", "three-b", "three-a"));
 
   // A page of one keeps only that invoice's lines.
-  std::vector<domain::Invoice> page = List({}, one.id, 1);
+  std::vector<domain::Invoice> page = List({}, {absl::ToUnixMicros(one.create_time), one.id}, 1);
   ASSERT_EQ(Ids(page), (std::vector<int64_t>{two.id}));
   EXPECT_THAT(Descriptions(page[0]), ElementsAre("two-a"));
 }

@@ -104,16 +104,16 @@ TEST_F(TenancyTest, OtherCompanyCannotFindApiKey) {
 // BP-6: B's lists are empty although A has records.
 TEST_F(TenancyTest, OtherCompanyListsAreEmpty) {
   absl::Status status = db_.RunStatus([&](storage::Transaction& tx) {
-    EXPECT_THAT(storage::ListCustomers(tx, b_, {}, 0, 100), IsEmpty());
-    EXPECT_THAT(storage::ListInvoices(tx, b_, {}, 0, 100), IsEmpty());
+    EXPECT_THAT(storage::ListCustomers(tx, b_, {}, {}, 100), IsEmpty());
+    EXPECT_THAT(storage::ListInvoices(tx, b_, {}, {}, 100), IsEmpty());
     storage::InvoiceFilter by_customer;
     by_customer.customer_id = a_customer_;  // naming A's customer does not help
-    EXPECT_THAT(storage::ListInvoices(tx, b_, by_customer, 0, 100), IsEmpty());
+    EXPECT_THAT(storage::ListInvoices(tx, b_, by_customer, {}, 100), IsEmpty());
     EXPECT_THAT(storage::ListApiKeys(tx, b_), IsEmpty());
     EXPECT_THAT(storage::ListAudit(tx, b_, "customer", a_customer_), IsEmpty());
     // A sees its own.
-    EXPECT_EQ(storage::ListCustomers(tx, a_, {}, 0, 100).size(), 1u);
-    EXPECT_EQ(storage::ListInvoices(tx, a_, {}, 0, 100).size(), 1u);
+    EXPECT_EQ(storage::ListCustomers(tx, a_, {}, {}, 100).size(), 1u);
+    EXPECT_EQ(storage::ListInvoices(tx, a_, {}, {}, 100).size(), 1u);
     EXPECT_EQ(storage::ListApiKeys(tx, a_).size(), 1u);
     EXPECT_EQ(storage::ListAudit(tx, a_, "customer", a_customer_).size(), 1u);
     return absl::OkStatus();
