@@ -30,7 +30,11 @@ if ((${#missing[@]} == 0)); then
 fi
 
 SUDO=""
-if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null ||
+    { echo "bootstrap: missing ${missing[*]}; run this script as root or install sudo" >&2; exit 1; }
+  SUDO="sudo"
+fi
 
 echo "bootstrap: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive

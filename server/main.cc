@@ -108,6 +108,7 @@ int Run(const ServerConfig& config) {
   spdlog::info("received signal {}; stopping: no new calls, in-flight calls get {}s", signal_number,
                absl::ToInt64Seconds(kShutdownGrace));
   server->GetHealthCheckService()->Shutdown();
+  http.MarkStopping();
   server->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
   http.Stop();
   spdlog::info("invoicehub-server stopped");

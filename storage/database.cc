@@ -37,6 +37,8 @@ void ReconnectIfBroken(soci::session& session) {
   }
 }
 
+constexpr int kLeaseTimeoutMillis = 5000;
+
 }  // namespace
 
 Database::Database(std::unique_ptr<soci::connection_pool> pool, size_t pool_size)
@@ -58,7 +60,17 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Connect(const std::string& u
 }
 
 absl::Status Database::InTransaction(const std::function<absl::Status(Transaction&)>& body) {
-  soci::session session(*pool_);  // leases a pooled connection until scope end
+  size_t position = 0;
+  // A bounded wait: when every connection is busy for this long, the caller
+  // is better served by UNAVAILABLE (and its retry) than by hanging.
+  if (!pool_->try_lease(position, kLeaseTimeoutMillis))
+    return absl::UnavailableError("all database connections are busy; retry later");
+  struct GiveBack {
+    soci::connection_pool& pool;
+    size_t position;
+    ~GiveBack() { pool.give_back(position); }
+  } give_back{*pool_, position};
+  soci::session& session = pool_->at(position);
   try {
     soci::transaction transaction(session);
     Transaction tx(session);

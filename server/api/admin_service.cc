@@ -121,7 +121,8 @@ grpc::Status AdminService::RevokeApiKey(grpc::ServerContext* context, const v1::
       v1::ApiKey before;
       ToProto(change.before, &before);
       ToProto(change.after, response);
-      scope.Audit(company_id, "api_key", api_key_id, &before, *response);
+      // Revoking a revoked key changes nothing, so there is nothing to audit.
+      if (change.before.active()) scope.Audit(company_id, "api_key", api_key_id, &before, *response);
       return absl::OkStatus();
     });
   });

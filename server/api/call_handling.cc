@@ -25,7 +25,7 @@ std::string ActionOf(const google::protobuf::Message& request) {
   return std::string(absl::StripSuffix(request.GetDescriptor()->name(), "Request"));
 }
 
-// Same request, same bytes: map order and unknown fields must not matter.
+// Same request, same bytes: deterministic serialization fixes map order.
 std::string DeterministicBytes(const google::protobuf::Message& message) {
   std::string bytes;
   google::protobuf::io::StringOutputStream stream(&bytes);
@@ -42,6 +42,14 @@ std::string ToJson(const google::protobuf::Message& message) {
   options.preserve_proto_field_names = true;
   (void)google::protobuf::util::MessageToJsonString(message, &json, options);
   return json;
+}
+
+// The request's request_id field, if it has one, for the log line.
+std::string RequestIdOf(const google::protobuf::Message& request) {
+  const google::protobuf::FieldDescriptor* field = request.GetDescriptor()->FindFieldByName("request_id");
+  if (field == nullptr || field->type() != google::protobuf::FieldDescriptor::TYPE_STRING) return "";
+  std::string value = request.GetReflection()->GetString(request, field);
+  return value.size() <= kMaxRequestIdLength ? value : value.substr(0, kMaxRequestIdLength) + "...";
 }
 
 absl::Status CheckRequestId(const std::string& request_id) {
@@ -73,12 +81,13 @@ grpc::Status HandleCall(const ApiDeps& deps, grpc::ServerContext* context, const
   std::string actor = principal.ok() ? principal->ActorLabel() : "anonymous";
   int64_t company = principal.ok() ? principal->company_id : 0;
   double millis = absl::ToDoubleMilliseconds(absl::Now() - start);
+  std::string request_id = RequestIdOf(request);
   if (status.ok() || status.code() != absl::StatusCode::kInternal)
-    spdlog::info("rpc={} company={} actor={} code={} ms={:.1f}", action, company, actor,
+    spdlog::info("rpc={} company={} actor={} request_id={} code={} ms={:.1f}", action, company, actor, request_id,
                  absl::StatusCodeToString(status.code()), millis);
   else
-    spdlog::error("rpc={} company={} actor={} code={} ms={:.1f} error={}", action, company, actor,
-                  absl::StatusCodeToString(status.code()), millis, std::string(status.message()));
+    spdlog::error("rpc={} company={} actor={} request_id={} code={} ms={:.1f} error={}", action, company, actor,
+                  request_id, absl::StatusCodeToString(status.code()), millis, std::string(status.message()));
   return ToGrpcStatus(status);
 }
 

@@ -1,5 +1,8 @@
 #include "server/domain/invoice.h"
 
+#include <algorithm>
+#include <cassert>
+
 #include "absl/strings/str_cat.h"
 #include "server/domain/decimal.h"
 #include "server/domain/text_rules.h"
@@ -102,6 +105,8 @@ absl::Status ComputeTotals(Invoice& invoice, const std::string& field) {
   // LC-3: outstanding = total - applied, never negative.
   std::optional<int64_t> outstanding = CheckedSub(*total, invoice.applied_minor);
   invoice.outstanding_minor = outstanding && *outstanding > 0 ? *outstanding : 0;
+  assert(invoice.total_minor == invoice.subtotal_minor + invoice.tax_total_minor);
+  assert(invoice.outstanding_minor >= 0 && invoice.outstanding_minor <= std::max<int64_t>(invoice.total_minor, 0));
   return absl::OkStatus();
 }
 
@@ -113,6 +118,8 @@ absl::Status CheckEditable(const Invoice& invoice) {
 
 void ValidateInvoiceHeader(FieldErrors& errors, const Invoice& invoice) {
   if (invoice.due_date < invoice.issue_date) errors.Add("due_date", "must not be before issue_date");
+  // The API reads dates up to year 9999; a computed due date must be one too.
+  if (invoice.due_date.year() > 9999) errors.Add("due_date", "must not be after 9999-12-31");
   CheckText(errors, "po_number", invoice.po_number, 64, Presence::kOptional);
 }
 

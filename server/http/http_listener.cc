@@ -25,7 +25,7 @@ HttpListener::HttpListener(storage::Database& database)
     response.set_content("ok\n", "text/plain");
   });
   server_->Get("/readyz", [this](const httplib::Request&, httplib::Response& response) {
-    absl::Status status = database_.Ping();
+    absl::Status status = stopping_ ? absl::UnavailableError("stopping") : database_.Ping();
     if (status.ok()) status = storage::CheckMigrationsApplied(database_);
     if (status.ok()) {
       response.set_content("ready\n", "text/plain");

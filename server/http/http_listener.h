@@ -3,6 +3,7 @@
 // (the database answers and the schema is current). Partner webhooks will
 // be mounted here too.
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <thread>
@@ -24,10 +25,14 @@ class HttpListener {
   // Binds `host`:`port` (0: any free port) and serves on a thread of its own.
   // Returns the bound port.
   absl::StatusOr<int> Start(const std::string& host, int port);
+  // From now on /readyz answers 503, so load balancers drain this server
+  // while its in-flight calls finish.
+  void MarkStopping() { stopping_ = true; }
   void Stop();
 
  private:
   storage::Database& database_;
+  std::atomic<bool> stopping_{false};
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
 };

@@ -627,5 +627,28 @@ TEST_F(InvalidInputTest, MissingVersion) {
   });
 }
 
+// INVALID_ARGUMENT lists every problem: a request with hundreds of them still
+// answers INVALID_ARGUMENT (not RESOURCE_EXHAUSTED from oversized trailers),
+// with the first 50 in the details and the rest counted.
+TEST_F(InvalidInputTest, HundredsOfProblemsStillAnswerInvalidArgument) {
+  std::vector<std::string> fields;
+  for (int i = 0; i < 120; ++i) {
+    std::string line = "lines[" + std::to_string(i) + "]";
+    for (const char* name : {".quantity", ".unit_price.currency_code", ".unit_price.minor_units", ".tax_rate_percent"})
+      if (fields.size() < 50) fields.push_back(line + name);
+  }
+  fields.push_back("(request)");
+  ExpectInvalid("120 bad lines", fields, [&] {
+    v1::CreateInvoiceRequest request = InvoiceRequest();
+    request.clear_lines();
+    for (int i = 0; i < 120; ++i) {
+      v1::InvoiceLine* line = request.add_lines();
+      *line = Line("Bad", "-1", -5, "200");
+      line->mutable_unit_price()->set_currency_code("XXX");
+    }
+    return CreateInvoice(request);
+  });
+}
+
 }  // namespace
 }  // namespace invoicehub::e2e

@@ -94,5 +94,22 @@ TEST(RuleViolationTest, RuleOfOtherStatusesIsEmpty) {
   EXPECT_EQ(RuleOf(errors.ToStatus()), "");
 }
 
+// The message stays short (five problems and a count) and the details stop
+// at 50 with one entry counting the rest, so that gRPC trailers stay small.
+TEST(FieldErrorsTest, LargeSetsAreBoundedInMessageAndDetails) {
+  FieldErrors errors;
+  for (int i = 0; i < 80; ++i) errors.Add("lines[" + std::to_string(i) + "].quantity", "must not be negative");
+  absl::Status status = errors.ToStatus();
+  std::string message(status.message());
+  EXPECT_NE(message.find("lines[4].quantity"), std::string::npos);
+  EXPECT_EQ(message.find("lines[5].quantity"), std::string::npos);
+  EXPECT_NE(message.find("and 75 more (see details)"), std::string::npos);
+  std::vector<FieldViolation> details = FieldViolationsOf(status);
+  ASSERT_EQ(details.size(), 51u);
+  EXPECT_EQ(details[49].field, "lines[49].quantity");
+  EXPECT_EQ(details[50].field, "(request)");
+  EXPECT_EQ(details[50].description, "30 more problems not listed");
+}
+
 }  // namespace
 }  // namespace invoicehub::domain

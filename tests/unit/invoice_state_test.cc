@@ -68,6 +68,15 @@ TEST(ValidateInvoiceHeaderTest, DueOnOrAfterIssueIsValid) {
   }
 }
 
+// A computed due date (issue date + terms) must stay within what the API
+// can send back: year 9999 at the latest.
+TEST(ValidateInvoiceHeaderTest, DueAfterYear9999IsRefused) {
+  FieldErrors errors;
+  ValidateInvoiceHeader(errors, Header(absl::CivilDay(9999, 12, 31), absl::CivilDay(10000, 12, 30), ""));
+  ASSERT_EQ(errors.violations().size(), 1u);
+  EXPECT_EQ(errors.violations()[0].field, "due_date");
+}
+
 TEST(ValidateInvoiceHeaderTest, DueBeforeIssueIsRefused) {
   FieldErrors errors;
   ValidateInvoiceHeader(errors, Header(absl::CivilDay(2024, 3, 1), absl::CivilDay(2024, 2, 29)));
