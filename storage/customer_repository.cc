@@ -125,7 +125,8 @@ std::vector<domain::Customer> ListCustomers(Transaction& tx, int64_t company_id,
   std::string pattern = LikePattern(filter.name_contains);
   soci::rowset<soci::row> rows =
       (tx.session().prepare << absl::StrCat(kColumns, kListCustomers), soci::use(company, "company_id"),
-       soci::use(after_micros, "after_micros"), soci::use(after_id, "after_id"), soci::use(any_name, "any_name"), soci::use(pattern, "name_pattern"),
+       soci::use(after_micros, "after_micros"), soci::use(after_id, "after_id"), soci::use(any_name, "any_name"),
+       soci::use(pattern, "name_pattern"),
        soci::use(any_email, "any_email"), soci::use(filter.email, "email"), soci::use(limit, "limit"));
   std::vector<domain::Customer> customers;
   for (const soci::row& row : rows) customers.push_back(FromRow(row));
