@@ -44,16 +44,18 @@ INVOICEHUB_DATABASE_URL="$DATABASE_URL" INVOICEHUB_OPERATOR_KEY="$OPERATOR_KEY" 
   > "$STATE/server.log" 2>&1 &
 SERVER_PID=$!
 
+# Wait for this server's own "ready" line: a port answering could belong to
+# another process (an earlier server still running, say).
 for _ in $(seq 1 150); do
-  if curl -fsS "http://$HTTP_LISTEN/readyz" >/dev/null 2>&1; then break; fi
+  if grep -q 'invoicehub-server ready' "$STATE/server.log"; then break; fi
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    echo "dev: invoicehub-server exited; its log:" >&2
+    echo "dev: invoicehub-server exited (is $GRPC_LISTEN or $HTTP_LISTEN in use?); its log:" >&2
     cat "$STATE/server.log" >&2
     exit 1
   fi
   sleep 0.2
 done
-curl -fsS "http://$HTTP_LISTEN/readyz" >/dev/null || { echo "dev: server not ready; see $STATE/server.log" >&2; exit 1; }
+grep -q 'invoicehub-server ready' "$STATE/server.log" || { echo "dev: server not ready; see $STATE/server.log" >&2; exit 1; }
 
 CALL="$BUILD/tools/invoicehub-call"
 json_field() { sed -n "s/^ *\"$1\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" | head -n 1; }
