@@ -41,14 +41,12 @@ absl::StatusOr<domain::ApiKey> InsertApiKey(Transaction& tx, const domain::ApiKe
                                             const std::string& secret_sha256, absl::Time now) {
   long long company_id = key.company_id, micros = ToMicros(now);
   std::string role = domain::RoleName(key.role);
-  ASSIGN_OR_RETURN(int64_t id, InsertWithRandomId([&](long long id) {
-                     soci::statement insert =
+  ASSIGN_OR_RETURN(int64_t id, InsertWithRandomId([&](long long& id) {
+                     return soci::statement(
                          (tx.session().prepare << kInsertApiKey, soci::use(company_id, "company_id"),
                           soci::use(id, "api_key_id"), soci::use(key.display_name, "display_name"),
                           soci::use(role, "role"), soci::use(secret_sha256, "sha256"),
-                          soci::use(key.secret_prefix, "prefix"), soci::use(micros, "now"));
-                     insert.execute(true);
-                     return insert.get_affected_rows() == 1;
+                          soci::use(key.secret_prefix, "prefix"), soci::use(micros, "now")));
                    }));
   return FindApiKey(tx, key.company_id, id);
 }

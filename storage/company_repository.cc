@@ -51,15 +51,13 @@ absl::StatusOr<domain::Company> FindCompany(Transaction& tx, int64_t company_id,
 absl::StatusOr<domain::Company> InsertCompany(Transaction& tx, const domain::Company& company, absl::Time now) {
   long long micros = ToMicros(now), micros2 = micros;
   std::string address = AddressToJson(company.address);
-  ASSIGN_OR_RETURN(int64_t id, InsertWithRandomId([&](long long id) {
-                     soci::statement insert =
+  ASSIGN_OR_RETURN(int64_t id, InsertWithRandomId([&](long long& id) {
+                     return soci::statement(
                          (tx.session().prepare << kInsertCompany, soci::use(id, "company_id"),
                           soci::use(company.display_name, "display_name"), soci::use(company.time_zone, "time_zone"),
                           soci::use(company.default_currency_code, "currency"),
                           soci::use(company.invoice_number_prefix, "prefix"), soci::use(address, "address"),
-                          soci::use(micros, "now"), soci::use(micros2, "now2"));
-                     insert.execute(true);
-                     return insert.get_affected_rows() == 1;
+                          soci::use(micros, "now"), soci::use(micros2, "now2")));
                    }));
   return FindCompany(tx, id);
 }

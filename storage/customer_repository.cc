@@ -81,15 +81,13 @@ absl::StatusOr<domain::Customer> InsertCustomer(Transaction& tx, int64_t company
   int terms = customer.payment_terms_days;
   std::string address = AddressToJson(customer.billing_address);
   std::string delivery = DeliveryName(customer.delivery_preference);
-  ASSIGN_OR_RETURN(int64_t id, InsertWithRandomId([&](long long id) {
-                     soci::statement insert =
+  ASSIGN_OR_RETURN(int64_t id, InsertWithRandomId([&](long long& id) {
+                     return soci::statement(
                          (tx.session().prepare << kInsertCustomer, soci::use(company, "company_id"),
                           soci::use(id, "customer_id"), soci::use(customer.display_name, "display_name"),
                           soci::use(customer.email, "email"), soci::use(address, "address"),
                           soci::use(customer.currency_code, "currency"), soci::use(terms, "terms"),
-                          soci::use(delivery, "delivery"), soci::use(micros, "now"), soci::use(micros2, "now2"));
-                     insert.execute(true);
-                     return insert.get_affected_rows() == 1;
+                          soci::use(delivery, "delivery"), soci::use(micros, "now"), soci::use(micros2, "now2")));
                    }));
   return FindCustomer(tx, company_id, id);
 }

@@ -158,8 +158,8 @@ absl::StatusOr<domain::Invoice> InsertInvoice(Transaction& tx, int64_t company_i
   long long micros = ToMicros(now), micros2 = micros;
   std::string state = StateName(invoice.state), kind = KindName(invoice.kind);
   std::string issue = DayToSql(invoice.issue_date), due = DayToSql(invoice.due_date);
-  ASSIGN_OR_RETURN(int64_t id, InsertWithRandomId([&](long long id) {
-                     soci::statement insert =
+  ASSIGN_OR_RETURN(int64_t id, InsertWithRandomId([&](long long& id) {
+                     return soci::statement(
                          (tx.session().prepare << kInsertInvoice, soci::use(company, "company_id"),
                           soci::use(id, "invoice_id"), soci::use(customer, "customer_id"), soci::use(state, "state"),
                           soci::use(kind, "kind"), soci::use(issue, "issue_date"), soci::use(due, "due_date"),
@@ -167,9 +167,7 @@ absl::StatusOr<domain::Invoice> InsertInvoice(Transaction& tx, int64_t company_i
                           soci::use(subtotal, "subtotal"), soci::use(tax_total, "tax_total"),
                           soci::use(total, "total"), soci::use(applied, "applied"),
                           soci::use(outstanding, "outstanding"), soci::use(micros, "now"),
-                          soci::use(micros2, "now2"));
-                     insert.execute(true);
-                     return insert.get_affected_rows() == 1;
+                          soci::use(micros2, "now2")));
                    }));
   InsertLines(tx, company_id, id, invoice.lines);
   return FindInvoice(tx, company_id, id);

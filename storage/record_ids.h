@@ -6,6 +6,8 @@
 
 #include <cstdint>
 
+#include <soci/soci.h>
+
 #include "absl/status/statusor.h"
 
 namespace invoicehub::storage {
@@ -13,14 +15,16 @@ namespace invoicehub::storage {
 // A random id in [1, 2^53): exact as a JavaScript number too.
 int64_t RandomRecordId();
 
-// Calls `try_insert(id)` (an INSERT ... ON CONFLICT DO NOTHING that returns
-// whether it inserted) with fresh random ids until one is free; a collision
-// has odds of 2^-53, so three tries end it.
-template <typename TryInsert>
-absl::StatusOr<int64_t> InsertWithRandomId(TryInsert try_insert) {
+// Runs the INSERT ... ON CONFLICT DO NOTHING that `prepare_insert(id)`
+// prepares (binding `id`, which stays alive here) with fresh random ids
+// until one is free; a collision has odds of 2^-53, so three tries end it.
+template <typename PrepareInsert>
+absl::StatusOr<int64_t> InsertWithRandomId(PrepareInsert prepare_insert) {
   for (int attempt = 0; attempt < 3; ++attempt) {
-    int64_t id = RandomRecordId();
-    if (try_insert(id)) return id;
+    long long id = RandomRecordId();
+    soci::statement insert = prepare_insert(id);
+    insert.execute(true);
+    if (insert.get_affected_rows() == 1) return id;
   }
   return absl::InternalError("no free random id after 3 attempts");
 }

@@ -70,10 +70,7 @@ grpc::Status AdminService::UpdateCompany(grpc::ServerContext* context, const v1:
     return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
       ASSIGN_OR_RETURN(auto change,
                        app::UpdateCompany(scope.tx(), company_id, FromProto(request->company()), mask, scope.now()));
-      v1::Company before;
-      ToProto(change.before, &before);
-      ToProto(change.after, response);
-      scope.Audit(company_id, "company", company_id, &before, *response);
+      scope.RespondWithChange(company_id, "company", company_id, change, response);
       return absl::OkStatus();
     });
   });
@@ -118,11 +115,7 @@ grpc::Status AdminService::RevokeApiKey(grpc::ServerContext* context, const v1::
     RETURN_IF_ERROR(errors.ToStatus());
     return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
       ASSIGN_OR_RETURN(auto change, app::RevokeApiKey(scope.tx(), company_id, api_key_id, scope.now()));
-      v1::ApiKey before;
-      ToProto(change.before, &before);
-      ToProto(change.after, response);
-      // Revoking a revoked key changes nothing, so there is nothing to audit.
-      if (change.before.active()) scope.Audit(company_id, "api_key", api_key_id, &before, *response);
+      scope.RespondWithChange(company_id, "api_key", api_key_id, change, response);
       return absl::OkStatus();
     });
   });

@@ -3,6 +3,7 @@
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/message_differencer.h>
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/match.h"
@@ -93,6 +94,7 @@ grpc::Status HandleCall(const ApiDeps& deps, grpc::ServerContext* context, const
 
 void MutationScope::Audit(int64_t company_id, const std::string& entity_type, int64_t entity_id,
                           const google::protobuf::Message* before, const google::protobuf::Message& after) {
+  if (before != nullptr && google::protobuf::util::MessageDifferencer::Equals(*before, after)) return;
   storage::AuditEntry entry;
   entry.company_id = company_id;
   entry.actor = principal_.ActorLabel();

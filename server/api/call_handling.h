@@ -12,6 +12,8 @@
 
 #include "absl/status/status.h"
 #include "server/api/authenticator.h"
+#include "server/api/proto_convert.h"
+#include "server/app/change.h"
 #include "server/domain/clock.h"
 #include "server/domain/principal.h"
 #include "storage/database.h"
@@ -39,9 +41,20 @@ class MutationScope {
   const domain::Principal& principal() const { return principal_; }
   absl::Time now() const { return now_; }
 
-  // Records the change of one entity; `before` is null for a creation.
+  // Records the change of one entity; `before` is null for a creation. A
+  // change that changed nothing (revoking a revoked key) is not recorded.
   void Audit(int64_t company_id, const std::string& entity_type, int64_t entity_id,
              const google::protobuf::Message* before, const google::protobuf::Message& after);
+
+  // Answers an update with the entity as it now is, and audits the change.
+  template <typename Entity, typename Proto>
+  void RespondWithChange(int64_t company_id, const std::string& entity_type, int64_t entity_id,
+                         const app::Change<Entity>& change, Proto* response) {
+    Proto before;
+    ToProto(change.before, &before);
+    ToProto(change.after, response);
+    Audit(company_id, entity_type, entity_id, &before, *response);
+  }
 
  private:
   storage::Transaction& tx_;

@@ -6,18 +6,13 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "server/app/change.h"
 #include "server/domain/api_key.h"
 #include "server/domain/company.h"
 #include "server/domain/update_mask.h"
 #include "storage/database.h"
 
 namespace invoicehub::app {
-
-template <typename T>
-struct Change {
-  T before;
-  T after;
-};
 
 struct IssuedApiKey {
   domain::ApiKey key;

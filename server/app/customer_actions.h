@@ -3,7 +3,7 @@
 #include <cstdint>
 
 #include "absl/status/statusor.h"
-#include "server/app/company_actions.h"
+#include "server/app/change.h"
 #include "server/domain/customer.h"
 #include "server/domain/update_mask.h"
 #include "storage/database.h"

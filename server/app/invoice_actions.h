@@ -8,7 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
-#include "server/app/company_actions.h"
+#include "server/app/change.h"
 #include "server/domain/invoice.h"
 #include "server/domain/update_mask.h"
 #include "storage/database.h"

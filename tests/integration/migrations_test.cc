@@ -67,24 +67,30 @@ TEST(Migrations, ApplyOnEmptyDatabaseAppliesAllAndRecordsVersions) {
   EXPECT_EQ(RecordedVersions(scratch.url()), VersionList(migrations));
 }
 
+// `servers` threads, each on its own connection, apply `migrations` at the
+// same moment, as servers starting together would.
+std::vector<absl::StatusOr<int>> ApplyConcurrently(const std::string& url,
+                                                   const std::vector<storage::Migration>& migrations, int servers) {
+  std::latch start(servers);
+  std::vector<absl::StatusOr<int>> results(servers, absl::UnknownError("not run"));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < servers; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      results[i] = ApplyMigrations(url, migrations);
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  return results;
+}
+
 // Requirement: servers starting together (separate connections) apply each
 // migration exactly once, and neither fails.
 TEST(Migrations, ConcurrentApplyOnFreshDatabaseAppliesEachVersionOnce) {
   testing::ScratchDatabase scratch;
   const auto& migrations = EmbeddedMigrations();
 
-  constexpr int kServers = 2;
-  std::latch start(kServers);
-  std::vector<absl::StatusOr<int>> results(kServers, absl::UnknownError("not run"));
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kServers; ++i) {
-    threads.emplace_back([&, i] {
-      start.arrive_and_wait();  // both connect and apply at once
-      results[i] = ApplyMigrations(scratch.url(), migrations);
-    });
-  }
-  for (std::thread& t : threads) t.join();
-
+  std::vector<absl::StatusOr<int>> results = ApplyConcurrently(scratch.url(), migrations, 2);
   int total = 0;
   for (const absl::StatusOr<int>& result : results) {
     ASSERT_TRUE(result.ok()) << result.status();
@@ -104,18 +110,7 @@ TEST(Migrations, ConcurrentApplyRunsANonIdempotentMigrationOnce) {
   std::vector<storage::Migration> migrations = EmbeddedMigrations();
   migrations.push_back({9001, "counter", "CREATE TABLE IF NOT EXISTS runs (n integer); INSERT INTO runs VALUES (1);"});
 
-  constexpr int kServers = 4;
-  std::latch start(kServers);
-  std::vector<absl::StatusOr<int>> results(kServers, absl::UnknownError("not run"));
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kServers; ++i) {
-    threads.emplace_back([&, i] {
-      start.arrive_and_wait();
-      results[i] = ApplyMigrations(scratch.url(), migrations);
-    });
-  }
-  for (std::thread& t : threads) t.join();
-
+  std::vector<absl::StatusOr<int>> results = ApplyConcurrently(scratch.url(), migrations, 4);
   int total = 0;
   for (const absl::StatusOr<int>& result : results) {
     ASSERT_TRUE(result.ok()) << result.status();
