@@ -12,7 +12,7 @@ PACKAGES=(
   postgresql-15 postgresql-client-15
   libcurl4-openssl-dev libssl-dev
   libcpp-httplib-dev nlohmann-json3-dev
-  libcairo2-dev libpango1.0-dev poppler-utils
+  libcairo2-dev libpango1.0-dev poppler-utils fonts-dejavu-core fonts-wqy-microhei
   libspdlog-dev libfmt-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   curl ca-certificates tzdata

@@ -18,6 +18,7 @@
 #include "server/api/authenticator.h"
 #include "server/api/customer_service.h"
 #include "server/api/invoice_service.h"
+#include "server/api/payment_service.h"
 #include "server/config.h"
 #include "server/domain/clock.h"
 #include "server/http/http_listener.h"
@@ -80,6 +81,7 @@ int Run(const ServerConfig& config) {
   invoicehub::api::AdminService admin_service(deps);
   invoicehub::api::CustomerService customer_service(deps);
   invoicehub::api::InvoiceService invoice_service(deps);
+  invoicehub::api::PaymentService payment_service(deps);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -89,6 +91,7 @@ int Run(const ServerConfig& config) {
   builder.RegisterService(&admin_service);
   builder.RegisterService(&customer_service);
   builder.RegisterService(&invoice_service);
+  builder.RegisterService(&payment_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || grpc_port == 0) return Fail("refusing to start: cannot listen for gRPC on " + config.grpc_listen);
 

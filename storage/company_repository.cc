@@ -13,19 +13,20 @@ namespace {
 constexpr char kSelectCompany[] =
     "SELECT company_id, display_name, time_zone, default_currency_code, invoice_number_prefix,"
     " address::text, version, " INVOICEHUB_MICROS("create_time") ", " INVOICEHUB_MICROS("update_time")
-    " FROM companies WHERE company_id = :company_id";
+    ", email_subject_template, email_body_template FROM companies WHERE company_id = :company_id";
 
 constexpr char kInsertCompany[] =
     "INSERT INTO companies (company_id, display_name, time_zone, default_currency_code, invoice_number_prefix,"
-    " address, create_time, update_time)"
-    " VALUES (:company_id, :display_name, :time_zone, :currency, :prefix, CAST(:address AS jsonb),"
+    " address, email_subject_template, email_body_template, create_time, update_time)"
+    " VALUES (:company_id, :display_name, :time_zone, :currency, :prefix, CAST(:address AS jsonb), :subject, :body,"
     " " INVOICEHUB_FROM_MICROS(":now") ", " INVOICEHUB_FROM_MICROS(":now2") ")"
     " ON CONFLICT (company_id) DO NOTHING";
 
 constexpr char kUpdateCompany[] =
     "UPDATE companies SET display_name = :display_name, time_zone = :time_zone,"
     " default_currency_code = :currency, invoice_number_prefix = :prefix,"
-    " address = CAST(:address AS jsonb), version = version + 1,"
+    " address = CAST(:address AS jsonb), email_subject_template = :subject, email_body_template = :body,"
+    " version = version + 1,"
     " update_time = " INVOICEHUB_FROM_MICROS(":now") " WHERE company_id = :company_id";
 
 }  // namespace
@@ -45,6 +46,8 @@ absl::StatusOr<domain::Company> FindCompany(Transaction& tx, int64_t company_id,
   company.version = row.get<long long>(6);
   company.create_time = FromMicros(row.get<long long>(7));
   company.update_time = FromMicros(row.get<long long>(8));
+  company.email_subject_template = row.get<std::string>(9);
+  company.email_body_template = row.get<std::string>(10);
   return company;
 }
 
@@ -57,7 +60,9 @@ absl::StatusOr<domain::Company> InsertCompany(Transaction& tx, const domain::Com
                           soci::use(company.display_name, "display_name"), soci::use(company.time_zone, "time_zone"),
                           soci::use(company.default_currency_code, "currency"),
                           soci::use(company.invoice_number_prefix, "prefix"), soci::use(address, "address"),
-                          soci::use(micros, "now"), soci::use(micros2, "now2")));
+                          soci::use(company.email_subject_template, "subject"),
+                          soci::use(company.email_body_template, "body"), soci::use(micros, "now"),
+                          soci::use(micros2, "now2")));
                    }));
   return FindCompany(tx, id);
 }
@@ -68,6 +73,7 @@ absl::StatusOr<domain::Company> UpdateCompany(Transaction& tx, const domain::Com
   tx.session() << kUpdateCompany, soci::use(company.display_name, "display_name"),
       soci::use(company.time_zone, "time_zone"), soci::use(company.default_currency_code, "currency"),
       soci::use(company.invoice_number_prefix, "prefix"), soci::use(address, "address"),
+      soci::use(company.email_subject_template, "subject"), soci::use(company.email_body_template, "body"),
       soci::use(micros, "now"), soci::use(id, "company_id");
   return FindCompany(tx, company.id);
 }

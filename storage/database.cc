@@ -59,6 +59,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Connect(const std::string& u
   return std::unique_ptr<Database>(new Database(std::move(pool), pool_size));
 }
 
+void Transaction::ReadOneSnapshot() { session_ << "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"; }
+
 absl::Status Database::InTransaction(const std::function<absl::Status(Transaction&)>& body) {
   size_t position = 0;
   // A bounded wait: when every connection is busy for this long, the caller

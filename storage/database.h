@@ -24,6 +24,10 @@ class Transaction {
   explicit Transaction(soci::session& session) : session_(session) {}
   soci::session& session() { return session_; }
 
+  // Makes every read of this transaction see one snapshot, for reports that
+  // read several tables. Must come before the transaction's first query.
+  void ReadOneSnapshot();
+
  private:
   soci::session& session_;
 };

@@ -16,7 +16,8 @@ namespace {
 constexpr char kColumns[] =
     "SELECT invoice_id, customer_id, state, kind, COALESCE(number, ''), issue_date::text, due_date::text,"
     " po_number, currency_code, subtotal_minor, tax_total_minor, total_minor, applied_minor, outstanding_minor,"
-    " version, " INVOICEHUB_MICROS("create_time") ", " INVOICEHUB_MICROS("update_time") " FROM invoices";
+    " version, " INVOICEHUB_MICROS("create_time") ", " INVOICEHUB_MICROS("update_time") ", pay_now_url,"
+    " nothing_to_send::int, void_reason FROM invoices";
 
 constexpr char kInsertInvoice[] =
     "INSERT INTO invoices (company_id, invoice_id, customer_id, state, kind, issue_date, due_date, po_number,"
@@ -28,10 +29,12 @@ constexpr char kInsertInvoice[] =
     " ON CONFLICT (company_id, invoice_id) DO NOTHING";
 
 constexpr char kUpdateInvoice[] =
-    "UPDATE invoices SET state = :state, kind = :kind, issue_date = CAST(:issue_date AS date),"
+    "UPDATE invoices SET state = :state, kind = :kind, number = NULLIF(:number, ''),"
+    " issue_date = CAST(:issue_date AS date),"
     " due_date = CAST(:due_date AS date), po_number = :po_number, subtotal_minor = :subtotal,"
     " tax_total_minor = :tax_total, total_minor = :total, applied_minor = :applied,"
-    " outstanding_minor = :outstanding, version = version + 1, update_time = " INVOICEHUB_FROM_MICROS(":now")
+    " outstanding_minor = :outstanding, pay_now_url = :pay_now_url, nothing_to_send = (:nothing_to_send = 1),"
+    " void_reason = :void_reason, version = version + 1, update_time = " INVOICEHUB_FROM_MICROS(":now")
     " WHERE company_id = :company_id AND invoice_id = :invoice_id";
 
 constexpr char kDeleteLines[] = "DELETE FROM invoice_lines WHERE company_id = :company_id AND invoice_id = :invoice_id";
@@ -106,6 +109,9 @@ domain::Invoice FromRow(const soci::row& row) {
   invoice.version = row.get<long long>(14);
   invoice.create_time = FromMicros(row.get<long long>(15));
   invoice.update_time = FromMicros(row.get<long long>(16));
+  invoice.pay_now_url = row.get<std::string>(17);
+  invoice.nothing_to_send = row.get<int>(18) != 0;
+  invoice.void_reason = row.get<std::string>(19);
   return invoice;
 }
 
@@ -186,21 +192,24 @@ absl::StatusOr<domain::Invoice> FindInvoice(Transaction& tx, int64_t company_id,
 }
 
 absl::StatusOr<domain::Invoice> UpdateInvoice(Transaction& tx, int64_t company_id, const domain::Invoice& invoice,
-                                              absl::Time now) {
+                                              absl::Time now, LinesChange lines) {
   long long company = company_id, id = invoice.id;
   long long subtotal = invoice.subtotal_minor, tax_total = invoice.tax_total_minor, total = invoice.total_minor;
   long long applied = invoice.applied_minor, outstanding = invoice.outstanding_minor, micros = ToMicros(now);
+  int nothing_to_send = invoice.nothing_to_send ? 1 : 0;
   std::string state = StateName(invoice.state), kind = KindName(invoice.kind);
   std::string issue = DayToSql(invoice.issue_date), due = DayToSql(invoice.due_date);
   soci::statement update =
       (tx.session().prepare << kUpdateInvoice, soci::use(state, "state"), soci::use(kind, "kind"),
+       soci::use(invoice.number, "number"), soci::use(invoice.pay_now_url, "pay_now_url"),
+       soci::use(nothing_to_send, "nothing_to_send"), soci::use(invoice.void_reason, "void_reason"),
        soci::use(issue, "issue_date"), soci::use(due, "due_date"), soci::use(invoice.po_number, "po_number"),
        soci::use(subtotal, "subtotal"), soci::use(tax_total, "tax_total"), soci::use(total, "total"),
        soci::use(applied, "applied"), soci::use(outstanding, "outstanding"), soci::use(micros, "now"),
        soci::use(company, "company_id"), soci::use(id, "invoice_id"));
   update.execute(true);
   if (update.get_affected_rows() == 0) return absl::NotFoundError(absl::StrCat("invoice ", invoice.id, " not found"));
-  InsertLines(tx, company_id, invoice.id, invoice.lines);
+  if (lines == LinesChange::kReplace) InsertLines(tx, company_id, invoice.id, invoice.lines);
   return FindInvoice(tx, company_id, invoice.id);
 }
 
@@ -221,6 +230,15 @@ std::vector<domain::Invoice> ListInvoices(Transaction& tx, int64_t company_id, c
   std::vector<domain::Invoice> invoices;
   for (const soci::row& row : rows) invoices.push_back(FromRow(row));
   LoadLines(tx, company_id, invoices);
+  return invoices;
+}
+
+std::vector<domain::Invoice> ListInvoicesForLedger(Transaction& tx, int64_t company_id) {
+  long long company = company_id;
+  soci::rowset<soci::row> rows = (tx.session().prepare << absl::StrCat(kColumns, " WHERE company_id = :company_id"),
+                                  soci::use(company, "company_id"));
+  std::vector<domain::Invoice> invoices;
+  for (const soci::row& row : rows) invoices.push_back(FromRow(row));
   return invoices;
 }
 

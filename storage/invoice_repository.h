@@ -21,9 +21,13 @@ absl::StatusOr<domain::Invoice> InsertInvoice(Transaction& tx, int64_t company_i
 absl::StatusOr<domain::Invoice> FindInvoice(Transaction& tx, int64_t company_id, int64_t invoice_id,
                                             LockMode lock = LockMode::kNone);
 
-// Replaces header, lines and totals, bumps the version.
+// A state move keeps the lines as stored; an edit replaces them.
+enum class LinesChange { kKeep, kReplace };
+
+// Writes header, state, number and totals (and the lines when asked), bumps
+// the version.
 absl::StatusOr<domain::Invoice> UpdateInvoice(Transaction& tx, int64_t company_id, const domain::Invoice& invoice,
-                                              absl::Time now);
+                                              absl::Time now, LinesChange lines = LinesChange::kReplace);
 
 struct InvoiceFilter {
   int64_t customer_id = 0;                      // 0: any
@@ -35,5 +39,8 @@ struct InvoiceFilter {
 // Up to `limit` invoices (with lines) created after `after`, in creation order.
 std::vector<domain::Invoice> ListInvoices(Transaction& tx, int64_t company_id, const InvoiceFilter& filter,
                                           const ListCursor& after, int limit);
+
+// Every invoice of the company without lines, for the ledger check.
+std::vector<domain::Invoice> ListInvoicesForLedger(Transaction& tx, int64_t company_id);
 
 }  // namespace invoicehub::storage

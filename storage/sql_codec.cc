@@ -2,9 +2,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_format.h"
 
 namespace invoicehub::storage {
+
+std::string BytesToHex(const std::string& bytes) { return absl::BytesToHexString(bytes); }
+
+std::string HexToBytes(const std::string& hex) { return absl::HexStringToBytes(hex); }
 
 std::string DayToSql(absl::CivilDay day) {
   return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());

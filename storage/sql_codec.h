@@ -22,6 +22,10 @@ inline absl::Time FromMicros(long long micros) { return absl::FromUnixMicros(mic
 std::string DayToSql(absl::CivilDay day);
 absl::CivilDay DayFromSql(const std::string& text);
 
+// Binary columns travel hex-encoded (encode/decode(..., 'hex') in SQL).
+std::string BytesToHex(const std::string& bytes);
+std::string HexToBytes(const std::string& hex);
+
 std::string AddressToJson(const domain::PostalAddress& address);
 domain::PostalAddress AddressFromJson(const std::string& json);
 

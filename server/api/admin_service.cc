@@ -1,7 +1,9 @@
 #include "server/api/admin_service.h"
 
 #include "absl/strings/str_cat.h"
+#include "server/api/payment_convert.h"
 #include "server/api/proto_convert.h"
+#include "server/app/ledger_check.h"
 #include "server/app/company_actions.h"
 #include "server/domain/status_macros.h"
 #include "storage/api_key_repository.h"
@@ -64,7 +66,8 @@ grpc::Status AdminService::UpdateCompany(grpc::ServerContext* context, const v1:
     domain::FieldErrors errors;
     domain::UpdateMask mask = ParseUpdateMask(errors, request->update_mask(),
                                               {"display_name", "time_zone", "default_currency_code",
-                                               "invoice_number_prefix", "address"});
+                                               "invoice_number_prefix", "address", "email_subject_template",
+                                               "email_body_template"});
     RETURN_IF_ERROR(errors.ToStatus());
     ASSIGN_OR_RETURN(int64_t company_id, TargetCompany(principal, "company.id", request->company().id()));
     return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
@@ -117,6 +120,17 @@ grpc::Status AdminService::RevokeApiKey(grpc::ServerContext* context, const v1::
       ASSIGN_OR_RETURN(auto change, app::RevokeApiKey(scope.tx(), company_id, api_key_id, scope.now()));
       scope.RespondWithChange(company_id, "api_key", api_key_id, change, response);
       return absl::OkStatus();
+    });
+  });
+}
+
+grpc::Status AdminService::CheckLedger(grpc::ServerContext* context, const v1::CheckLedgerRequest* request,
+                                       v1::CheckLedgerResponse* response) {
+  return HandleCall(deps_, context, *request, Permission::kManageCompany, [&](const Principal& principal) {
+    ASSIGN_OR_RETURN(int64_t company_id, TargetCompany(principal, "company_id", request->company_id()));
+    return RunQuery(deps_, [&](storage::Transaction& tx) -> absl::Status {
+      ToProto(app::CheckCompanyLedger(tx, company_id), response);
+      return storage::FindCompany(tx, company_id).status();
     });
   });
 }

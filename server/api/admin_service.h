@@ -19,6 +19,8 @@ class AdminService final : public v1::AdminService::Service {
                             v1::CreateApiKeyResponse* response) override;
   grpc::Status ListApiKeys(grpc::ServerContext* context, const v1::ListApiKeysRequest* request,
                            v1::ListApiKeysResponse* response) override;
+  grpc::Status CheckLedger(grpc::ServerContext* context, const v1::CheckLedgerRequest* request,
+                           v1::CheckLedgerResponse* response) override;
   grpc::Status RevokeApiKey(grpc::ServerContext* context, const v1::RevokeApiKeyRequest* request,
                             v1::ApiKey* response) override;
 

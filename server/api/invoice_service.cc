@@ -98,7 +98,7 @@ grpc::Status InvoiceService::UpdateInvoice(grpc::ServerContext* context, const v
     // Without an invoice there is nothing to check the lines against.
     if (invoice_id == 0) RETURN_IF_ERROR(errors.ToStatus());
     return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
-      ASSIGN_OR_RETURN(auto change, app::UpdateDraftInvoice(scope.tx(), principal.company_id, invoice_id,
+      ASSIGN_OR_RETURN(auto change, app::UpdateEditableInvoice(scope.tx(), principal.company_id, invoice_id,
                                                             request->version(), input, mask, scope.now(), errors));
       scope.RespondWithChange(principal.company_id, "invoice", invoice_id, change, response);
       return absl::OkStatus();

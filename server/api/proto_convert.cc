@@ -5,7 +5,6 @@
 #include "server/domain/decimal.h"
 
 namespace invoicehub::api {
-namespace {
 
 v1::Money MoneyProto(const std::string& currency, int64_t minor_units) {
   v1::Money money;
@@ -13,8 +12,6 @@ v1::Money MoneyProto(const std::string& currency, int64_t minor_units) {
   money.set_minor_units(minor_units);
   return money;
 }
-
-}  // namespace
 
 int64_t ParseId(domain::FieldErrors& errors, const std::string& field, const std::string& text) {
   int64_t id = 0;
@@ -84,6 +81,8 @@ domain::Company FromProto(const v1::Company& company) {
   result.default_currency_code = company.default_currency_code();
   result.invoice_number_prefix = company.invoice_number_prefix();
   result.address = FromProto(company.address());
+  result.email_subject_template = company.email_subject_template();
+  result.email_body_template = company.email_body_template();
   result.version = company.version();
   return result;
 }
@@ -95,6 +94,8 @@ void ToProto(const domain::Company& company, v1::Company* out) {
   out->set_default_currency_code(company.default_currency_code);
   out->set_invoice_number_prefix(company.invoice_number_prefix);
   ToProto(company.address, out->mutable_address());
+  out->set_email_subject_template(company.email_subject_template);
+  out->set_email_body_template(company.email_body_template);
   out->set_version(company.version);
   *out->mutable_create_time() = ToTimestamp(company.create_time);
   *out->mutable_update_time() = ToTimestamp(company.update_time);
@@ -232,6 +233,10 @@ void ToProto(const domain::Invoice& invoice, v1::Invoice* out) {
   *out->mutable_tax_total() = MoneyProto(currency, invoice.tax_total_minor);
   *out->mutable_total() = MoneyProto(currency, invoice.total_minor);
   *out->mutable_outstanding() = MoneyProto(currency, invoice.outstanding_minor);
+  *out->mutable_applied() = MoneyProto(currency, invoice.applied_minor);
+  out->set_pay_now_url(invoice.pay_now_url);
+  out->set_nothing_to_send(invoice.nothing_to_send);
+  out->set_void_reason(invoice.void_reason);
   out->set_version(invoice.version);
   *out->mutable_create_time() = ToTimestamp(invoice.create_time);
   *out->mutable_update_time() = ToTimestamp(invoice.update_time);

@@ -29,6 +29,8 @@ namespace invoicehub::api {
 int64_t ParseId(domain::FieldErrors& errors, const std::string& field, const std::string& text);
 std::string FormatId(int64_t id);
 
+v1::Money MoneyProto(const std::string& currency, int64_t minor_units);
+
 // An update_mask limited to `allowed` paths; others are violations.
 domain::UpdateMask ParseUpdateMask(domain::FieldErrors& errors, const google::protobuf::FieldMask& mask,
                                    const std::set<std::string>& allowed);

@@ -30,6 +30,8 @@ absl::StatusOr<Change<domain::Company>> UpdateCompany(storage::Transaction& tx, 
   if (mask.Has("default_currency_code")) next.default_currency_code = patch.default_currency_code;
   if (mask.Has("invoice_number_prefix")) next.invoice_number_prefix = patch.invoice_number_prefix;
   if (mask.Has("address")) next.address = patch.address;
+  if (mask.Has("email_subject_template")) next.email_subject_template = patch.email_subject_template;
+  if (mask.Has("email_body_template")) next.email_body_template = patch.email_body_template;
   domain::FieldErrors errors;
   domain::ValidateCompany(errors, "company", next);
   RETURN_IF_ERROR(errors.ToStatus());

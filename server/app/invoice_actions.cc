@@ -1,19 +1,12 @@
 #include "server/app/invoice_actions.h"
 
+#include "server/app/company_today.h"
 #include "server/domain/status_macros.h"
-#include "storage/company_repository.h"
 #include "storage/customer_repository.h"
 #include "storage/invoice_repository.h"
 
 namespace invoicehub::app {
 namespace {
-
-absl::StatusOr<absl::CivilDay> TodayForCompany(storage::Transaction& tx, int64_t company_id, absl::Time now) {
-  ASSIGN_OR_RETURN(domain::Company company, storage::FindCompany(tx, company_id));
-  absl::TimeZone zone;
-  if (!absl::LoadTimeZone(company.time_zone, &zone)) zone = absl::UTCTimeZone();
-  return absl::ToCivilDay(now, zone);
-}
 
 // Lines, dates and totals of `invoice` from what the client sent. Adds the
 // problems to `errors` and answers with all of them.
@@ -60,7 +53,7 @@ absl::StatusOr<domain::Invoice> CreateDraftInvoice(storage::Transaction& tx, int
   return storage::InsertInvoice(tx, company_id, invoice, now);
 }
 
-absl::StatusOr<Change<domain::Invoice>> UpdateDraftInvoice(storage::Transaction& tx, int64_t company_id,
+absl::StatusOr<Change<domain::Invoice>> UpdateEditableInvoice(storage::Transaction& tx, int64_t company_id,
                                                            int64_t invoice_id, int64_t expected_version,
                                                            const InvoiceDraftInput& input,
                                                            const domain::UpdateMask& mask, absl::Time now,
@@ -77,6 +70,7 @@ absl::StatusOr<Change<domain::Invoice>> UpdateDraftInvoice(storage::Transaction&
     RETURN_IF_ERROR(status);
   RETURN_IF_ERROR(domain::CheckVersion("version", current.version, expected_version));
   RETURN_IF_ERROR(domain::CheckEditable(current));  // LC-1
+  RETURN_IF_ERROR(domain::CheckAppliedWithinTotal(next));  // LC-3
   ASSIGN_OR_RETURN(domain::Invoice saved, storage::UpdateInvoice(tx, company_id, next, now));
   return Change<domain::Invoice>{std::move(current), std::move(saved)};
 }

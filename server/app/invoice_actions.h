@@ -15,10 +15,10 @@
 
 namespace invoicehub::app {
 
-// The fields of a draft an UpdateInvoice may name in its update_mask.
+// The fields an UpdateInvoice may name in its update_mask (LC-1).
 inline const std::set<std::string> kEditableInvoiceFields = {"kind", "po_number", "lines", "issue_date", "due_date"};
 
-// What a client may set on a draft invoice.
+// What a client may set on a DRAFT (or REISSUE) invoice.
 struct InvoiceDraftInput {
   int64_t customer_id = 0;
   domain::InvoiceKind kind = domain::InvoiceKind::kSales;
@@ -38,8 +38,10 @@ absl::StatusOr<domain::Invoice> CreateDraftInvoice(storage::Transaction& tx, int
                                                    const InvoiceDraftInput& input, absl::Time now,
                                                    domain::FieldErrors errors = {});
 
-// Replaces the `mask` fields of a DRAFT if `expected_version` is current.
-absl::StatusOr<Change<domain::Invoice>> UpdateDraftInvoice(storage::Transaction& tx, int64_t company_id,
+// Replaces the `mask` fields of a DRAFT or REISSUE invoice (LC-1) if
+// `expected_version` is current. A REISSUE's new total must still cover what
+// is applied to it (LC-3).
+absl::StatusOr<Change<domain::Invoice>> UpdateEditableInvoice(storage::Transaction& tx, int64_t company_id,
                                                            int64_t invoice_id, int64_t expected_version,
                                                            const InvoiceDraftInput& input,
                                                            const domain::UpdateMask& mask, absl::Time now,

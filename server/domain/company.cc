@@ -1,6 +1,7 @@
 #include "server/domain/company.h"
 
 #include "absl/strings/ascii.h"
+#include "server/domain/email_template.h"
 #include "server/domain/money.h"
 #include "server/domain/text_rules.h"
 
@@ -40,6 +41,11 @@ void ValidateCompany(FieldErrors& errors, const std::string& field, const Compan
   if (!prefix_ok)
     errors.Add(field + ".invoice_number_prefix", "must be 1 to 12 of A-Z, a-z, 0-9, '-', '_', '/'");
   ValidateAddress(errors, field + ".address", company.address);
+  // BP-4: an unknown placeholder is refused here, when the template is saved.
+  ValidateEmailTemplate(errors, field + ".email_subject_template", company.email_subject_template,
+                        kMaxEmailSubjectBytes, /*multi_line=*/false);
+  ValidateEmailTemplate(errors, field + ".email_body_template", company.email_body_template, kMaxEmailBodyBytes,
+                        /*multi_line=*/true);
 }
 
 }  // namespace invoicehub::domain

@@ -16,6 +16,9 @@ struct Company {
   std::string default_currency_code;  // ISO 4217
   std::string invoice_number_prefix;
   PostalAddress address;
+  // The invoice email; empty means the default template (email_template.h).
+  std::string email_subject_template;
+  std::string email_body_template;
   int64_t version = 0;
   absl::Time create_time;
   absl::Time update_time;

@@ -111,9 +111,17 @@ absl::Status ComputeTotals(Invoice& invoice, const std::string& field) {
 }
 
 absl::Status CheckEditable(const Invoice& invoice) {
-  if (invoice.state == InvoiceState::kDraft) return absl::OkStatus();
+  if (invoice.state == InvoiceState::kDraft || invoice.state == InvoiceState::kReissue) return absl::OkStatus();
   return RuleViolation("LC-1", absl::StrCat("invoice ", invoice.id, " is ", InvoiceStateName(invoice.state),
-                                            "; lines, dates and PO number can be changed only in DRAFT"));
+                                            "; lines, dates and PO number can be changed only in DRAFT or REISSUE"));
+}
+
+absl::Status CheckAppliedWithinTotal(const Invoice& invoice) {
+  if (invoice.applied_minor <= invoice.total_minor) return absl::OkStatus();
+  return RuleViolation("LC-3", absl::StrCat("the new total ", invoice.total_minor, " is below the ",
+                                            invoice.applied_minor, " minor units of ", invoice.currency_code,
+                                            " already applied to invoice ", invoice.id,
+                                            "; revert it to DRAFT to release them first"));
 }
 
 void ValidateInvoiceHeader(FieldErrors& errors, const Invoice& invoice) {

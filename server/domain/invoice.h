@@ -61,6 +61,9 @@ struct Invoice {
   int64_t total_minor = 0;
   int64_t applied_minor = 0;  // payments and prepayments applied (LC-3)
   int64_t outstanding_minor = 0;
+  std::string pay_now_url;       // BP-4: from bill-pay, empty until known
+  bool nothing_to_send = false;  // BP-2: decided at each finalize
+  std::string void_reason;
   int64_t version = 0;
   absl::Time create_time;
   absl::Time update_time;
@@ -78,9 +81,12 @@ std::vector<InvoiceLine> ParseInvoiceLines(FieldErrors& errors, const std::strin
 // outstanding (LC-3). An amount beyond int64 is INVALID_ARGUMENT on `field`.
 absl::Status ComputeTotals(Invoice& invoice, const std::string& field = "lines");
 
-// LC-1: lines, totals and tax may change only in DRAFT and REISSUE. This
-// foundation edits DRAFT only; REISSUE edits arrive with the lifecycle.
+// LC-1: lines, totals and tax may change only in DRAFT and REISSUE.
 absl::Status CheckEditable(const Invoice& invoice);
+
+// LC-3: a REISSUE may carry applied prepayments; an edit must not bring its
+// total below them (outstanding would have to go negative).
+absl::Status CheckAppliedWithinTotal(const Invoice& invoice);
 
 // Checks dates and PO number of an invoice about to be stored.
 void ValidateInvoiceHeader(FieldErrors& errors, const Invoice& invoice);

@@ -295,7 +295,7 @@ TEST_F(InvoiceActionsTest, UpdateDraftReplacesLinesAndRecomputesTotals) {
   app::InvoiceDraftInput input;
   input.lines = {LineInput("Neu", "3", 500, "10")};
   absl::StatusOr<app::Change<domain::Invoice>> updated = db_.Run([&](storage::Transaction& tx) {
-    return app::UpdateDraftInvoice(tx, company_, invoice->id, invoice->version, input, Mask({"lines"}, kInvoiceFields),
+    return app::UpdateEditableInvoice(tx, company_, invoice->id, invoice->version, input, Mask({"lines"}, kInvoiceFields),
                                    At(2024, 2, 1));
   });
   ASSERT_TRUE(updated.ok()) << updated.status();
@@ -315,7 +315,7 @@ TEST_F(InvoiceActionsTest, UpdateDraftWithStaleVersionIsAbortedAndChangesNothing
   app::InvoiceDraftInput input;
   input.po_number = "PO-stale";
   absl::StatusOr<app::Change<domain::Invoice>> updated = db_.Run([&](storage::Transaction& tx) {
-    return app::UpdateDraftInvoice(tx, company_, invoice->id, invoice->version + 1, input,
+    return app::UpdateEditableInvoice(tx, company_, invoice->id, invoice->version + 1, input,
                                    Mask({"po_number"}, kInvoiceFields), At(2024, 2, 1));
   });
   EXPECT_EQ(updated.status().code(), absl::StatusCode::kAborted) << updated.status();
@@ -338,7 +338,7 @@ TEST_P(NotEditableTest, UpdateDraftOfNonDraftInvoiceIsRefusedByLc1) {
   input.po_number = "PO-changed";
   input.lines = {LineInput("Sneaky", "100", 100000, "")};
   absl::StatusOr<app::Change<domain::Invoice>> updated = db_.Run([&](storage::Transaction& tx) {
-    return app::UpdateDraftInvoice(tx, company_, invoice->id, invoice->version, input,
+    return app::UpdateEditableInvoice(tx, company_, invoice->id, invoice->version, input,
                                    Mask({"lines", "po_number"}, kInvoiceFields), At(2024, 2, 1));
   });
   EXPECT_EQ(updated.status().code(), absl::StatusCode::kFailedPrecondition) << updated.status();
@@ -352,7 +352,7 @@ INSTANTIATE_TEST_SUITE_P(States, NotEditableTest, ::testing::Values("final", "vo
 TEST_F(InvoiceActionsTest, UpdateDraftOfMissingInvoiceIsNotFound) {
   app::InvoiceDraftInput input;
   absl::StatusOr<app::Change<domain::Invoice>> updated = db_.Run([&](storage::Transaction& tx) {
-    return app::UpdateDraftInvoice(tx, company_, 123456, 1, input, Mask({"po_number"}, kInvoiceFields), At(2024, 2, 1));
+    return app::UpdateEditableInvoice(tx, company_, 123456, 1, input, Mask({"po_number"}, kInvoiceFields), At(2024, 2, 1));
   });
   EXPECT_EQ(updated.status().code(), absl::StatusCode::kNotFound) << updated.status();
 }

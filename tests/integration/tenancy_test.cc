@@ -157,7 +157,7 @@ TEST_F(TenancyTest, OtherCompanyCannotUpdateDraftInvoice) {
   domain::UpdateMask mask = domain::UpdateMask::Parse(mask_errors, {"lines"}, app::kEditableInvoiceFields);
   ASSERT_TRUE(mask_errors.empty());
   absl::StatusOr<app::Change<domain::Invoice>> updated = db_.Run([&](storage::Transaction& tx) {
-    return app::UpdateDraftInvoice(tx, b_, a_invoice_, a_invoice_version_, input, mask, At(2024, 4, 1));
+    return app::UpdateEditableInvoice(tx, b_, a_invoice_, a_invoice_version_, input, mask, At(2024, 4, 1));
   });
   EXPECT_EQ(updated.status().code(), absl::StatusCode::kNotFound) << updated.status();
   EXPECT_EQ(db_.Scalar("SELECT string_agg(description, ',') FROM invoice_lines"), "A's work");

@@ -29,17 +29,16 @@ TEST(InvoiceTest, NewInvoiceIsAnUnnumberedDraft) {  // LC-2: numbered only when 
   EXPECT_TRUE(invoice.number.empty());
 }
 
-TEST(CheckEditableTest, DraftIsEditable) {  // LC-1
-  Invoice invoice;
-  invoice.state = InvoiceState::kDraft;
-  EXPECT_TRUE(CheckEditable(invoice).ok());
+TEST(CheckEditableTest, DraftAndReissueAreEditable) {  // LC-1
+  for (InvoiceState state : {InvoiceState::kDraft, InvoiceState::kReissue}) {
+    Invoice invoice;
+    invoice.state = state;
+    EXPECT_TRUE(CheckEditable(invoice).ok()) << InvoiceStateName(state);
+  }
 }
 
-// LC-1 allows edits in DRAFT and REISSUE; this foundation edits DRAFT only
-// (invoice.h: "REISSUE edits arrive with the lifecycle"), so REISSUE is
-// refused here too. Update the REISSUE case when the lifecycle lands.
-TEST(CheckEditableTest, OtherStatesAreRefusedNamingLc1AndTheState) {  // LC-1
-  for (InvoiceState state : {InvoiceState::kFinal, InvoiceState::kReissue, InvoiceState::kVoid}) {
+TEST(CheckEditableTest, FinalAndVoidAreRefusedNamingLc1AndTheState) {  // LC-1
+  for (InvoiceState state : {InvoiceState::kFinal, InvoiceState::kVoid}) {
     Invoice invoice;
     invoice.id = 42;
     invoice.state = state;

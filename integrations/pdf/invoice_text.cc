@@ -1,0 +1,43 @@
+#include "integrations/pdf/invoice_text.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "server/domain/decimal.h"
+#include "server/domain/invoice.h"
+
+namespace invoicehub::pdf {
+
+std::string AmountText(int64_t minor_units, int minor_digits, const std::string& currency_code) {
+  // Unsigned magnitude, because negating INT64_MIN would overflow.
+  bool negative = minor_units < 0;
+  uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(minor_units) : static_cast<uint64_t>(minor_units);
+  std::string digits = absl::StrCat(magnitude);
+  size_t fraction_digits = static_cast<size_t>(minor_digits);
+  if (digits.size() <= fraction_digits) digits.insert(0, fraction_digits + 1 - digits.size(), '0');
+  std::string whole = digits.substr(0, digits.size() - fraction_digits);
+  std::string fraction = digits.substr(digits.size() - fraction_digits);
+  return absl::StrCat(negative ? "-" : "", whole, fraction.empty() ? "" : ".", fraction, " ", currency_code);
+}
+
+std::string QuantityText(int64_t quantity_e4) {
+  return domain::FormatScaledDecimal(quantity_e4, domain::kQuantityScale);
+}
+
+std::string TaxRateText(int64_t tax_rate_e3) {
+  return absl::StrCat(domain::FormatScaledDecimal(tax_rate_e3, domain::kTaxRateScale), "%");
+}
+
+std::string DateText(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+std::vector<std::string> AddressLines(const domain::PostalAddress& address) {
+  std::vector<std::string> lines = address.address_lines;
+  std::vector<std::string> town;
+  if (!address.postal_code.empty()) town.push_back(address.postal_code);
+  if (!address.locality.empty()) town.push_back(address.locality);
+  if (!town.empty()) lines.push_back(absl::StrJoin(town, " "));
+  if (!address.administrative_area.empty()) lines.push_back(address.administrative_area);
+  if (!address.region_code.empty()) lines.push_back(address.region_code);
+  return lines;
+}
+
+}  // namespace invoicehub::pdf
