@@ -69,7 +69,7 @@ grpc::reflection::v1alpha::ServerReflectionResponse Reflect(
 }
 
 // DESIGN dependencies: reflection is on, so `grpcurl -plaintext host:port list`
-// shows the three Invoicehub services, health and reflection, without any
+// shows the four Invoicehub services, health and reflection, without any
 // .proto file and without an API key.
 TEST_F(HealthAndReflectionTest, ReflectionListsEveryService) {
   grpc::reflection::v1alpha::ServerReflectionRequest request;
@@ -79,7 +79,8 @@ TEST_F(HealthAndReflectionTest, ReflectionListsEveryService) {
   std::vector<std::string> names;
   for (const auto& service : response.list_services_response().service()) names.push_back(service.name());
   EXPECT_THAT(names, UnorderedElementsAre("invoicehub.v1.AdminService", "invoicehub.v1.CustomerService",
-                                          "invoicehub.v1.InvoiceService", "grpc.health.v1.Health",
+                                          "invoicehub.v1.InvoiceService", "invoicehub.v1.PaymentService",
+                                          "grpc.health.v1.Health",
                                           "grpc.reflection.v1alpha.ServerReflection"));
 }
 

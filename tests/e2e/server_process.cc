@@ -239,7 +239,8 @@ ApiClient::ApiClient(const std::string& address)
     : channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
       admin_(v1::AdminService::NewStub(channel_)),
       customers_(v1::CustomerService::NewStub(channel_)),
-      invoices_(v1::InvoiceService::NewStub(channel_)) {}
+      invoices_(v1::InvoiceService::NewStub(channel_)),
+      payments_(v1::PaymentService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> ApiClient::Context(const std::string& key, std::chrono::milliseconds deadline) {
   auto context = std::make_unique<grpc::ClientContext>();

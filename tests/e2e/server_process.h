@@ -24,6 +24,7 @@
 #include "invoicehub/v1/admin_service.grpc.pb.h"
 #include "invoicehub/v1/customer_service.grpc.pb.h"
 #include "invoicehub/v1/invoice_service.grpc.pb.h"
+#include "invoicehub/v1/payment_service.grpc.pb.h"
 
 namespace invoicehub::e2e {
 
@@ -116,6 +117,7 @@ class ApiClient {
   v1::AdminService::Stub& admin() { return *admin_; }
   v1::CustomerService::Stub& customers() { return *customers_; }
   v1::InvoiceService::Stub& invoices() { return *invoices_; }
+  v1::PaymentService::Stub& payments() { return *payments_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
  private:
@@ -123,6 +125,7 @@ class ApiClient {
   std::unique_ptr<v1::AdminService::Stub> admin_;
   std::unique_ptr<v1::CustomerService::Stub> customers_;
   std::unique_ptr<v1::InvoiceService::Stub> invoices_;
+  std::unique_ptr<v1::PaymentService::Stub> payments_;
 };
 
 }  // namespace invoicehub::e2e

@@ -322,16 +322,17 @@ TEST_F(InvoiceActionsTest, UpdateDraftWithStaleVersionIsAbortedAndChangesNothing
   EXPECT_EQ(InvoiceRow(invoice->id), before);
 }
 
-// LC-1: lines, totals and tax are editable only in DRAFT (and, with the
-// lifecycle, REISSUE): editing a FINAL or VOID invoice is FAILED_PRECONDITION
-// naming LC-1, and changes nothing.
+// LC-1: lines, totals and tax are editable only in DRAFT and REISSUE:
+// editing a FINAL or VOID invoice is FAILED_PRECONDITION naming LC-1, and
+// changes nothing.
 class NotEditableTest : public InvoiceActionsTest, public ::testing::WithParamInterface<std::string> {};
 
-TEST_P(NotEditableTest, UpdateDraftOfNonDraftInvoiceIsRefusedByLc1) {
+TEST_P(NotEditableTest, UpdateOfFinalOrVoidInvoiceIsRefusedByLc1) {
   absl::StatusOr<domain::Invoice> invoice = CreateDraft(TwoLines());
   ASSERT_TRUE(invoice.ok()) << invoice.status();
   testing::ExecSql(
-      db_.url(), "UPDATE invoices SET state = '" + GetParam() + "' WHERE invoice_id = " + std::to_string(invoice->id));
+      db_.url(), "UPDATE invoices SET state = '" + GetParam() + "', number = 'T-' || invoice_id WHERE invoice_id = " +
+                     std::to_string(invoice->id));
   const std::string before = InvoiceRow(invoice->id);
 
   app::InvoiceDraftInput input;

@@ -16,6 +16,7 @@
 #include "storage/company_repository.h"
 #include "storage/customer_repository.h"
 #include "storage/invoice_repository.h"
+#include "server/domain/status_macros.h"
 #include "tests/integration/integration_support.h"
 
 namespace invoicehub::integration {
@@ -379,7 +380,6 @@ class InvoiceRepositoryTest : public ::testing::Test {
                       domain::InvoiceState state = domain::InvoiceState::kDraft) {
     domain::Invoice invoice;
     invoice.customer_id = customer_id;
-    invoice.state = state;
     invoice.kind = domain::InvoiceKind::kService;
     invoice.issue_date = issue;
     invoice.due_date = issue + 30;
@@ -387,8 +387,14 @@ class InvoiceRepositoryTest : public ::testing::Test {
     invoice.currency_code = "CHF";
     invoice.lines = std::move(lines);
     EXPECT_TRUE(domain::ComputeTotals(invoice).ok());
-    absl::StatusOr<domain::Invoice> stored = db_.Run(
-        [&](storage::Transaction& tx) { return storage::InsertInvoice(tx, company_id_, invoice, NextCreateTime()); });
+    // Invoices are created as drafts; another state takes a number (LC-2).
+    absl::StatusOr<domain::Invoice> stored = db_.Run([&](storage::Transaction& tx) -> absl::StatusOr<domain::Invoice> {
+      ASSIGN_OR_RETURN(domain::Invoice draft, storage::InsertInvoice(tx, company_id_, invoice, NextCreateTime()));
+      if (state == domain::InvoiceState::kDraft) return draft;
+      draft.state = state;
+      draft.number = "T-" + std::to_string(draft.id);
+      return storage::UpdateInvoice(tx, company_id_, draft, NextCreateTime(), storage::LinesChange::kKeep);
+    });
     EXPECT_TRUE(stored.ok()) << stored.status();
     return stored.ok() ? *stored : domain::Invoice{};
   }
