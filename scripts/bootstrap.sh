@@ -15,7 +15,7 @@ PACKAGES=(
   libcairo2-dev libpango1.0-dev poppler-utils fonts-dejavu-core fonts-wqy-microhei
   libspdlog-dev libfmt-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
-  curl ca-certificates tzdata
+  curl ca-certificates tzdata jq
 )
 
 missing=()

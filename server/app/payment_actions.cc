@@ -84,6 +84,10 @@ absl::StatusOr<PaymentMoveResult> RecordPayment(storage::Transaction& tx, int64_
       errors.Add(path + ".invoice_id", "belongs to another customer");
       continue;
     }
+    if (invoice->currency_code != input.amount.currency_code) {
+      errors.Add(path + ".invoice_id", absl::StrCat("is in ", invoice->currency_code, ", not the payment's currency"));
+      continue;
+    }
     if (allocation.amount.minor_units > invoice->outstanding_minor)
       errors.Add(path + ".amount.minor_units",
                  absl::StrCat("exceeds the outstanding ", invoice->outstanding_minor, " of invoice ", invoice->number));
@@ -139,6 +143,9 @@ absl::StatusOr<PaymentMoveResult> ApplyPrepayment(storage::Transaction& tx, int6
                    storage::FindPayment(tx, company_id, payment_id, storage::LockMode::kForUpdate));
   if (invoice->customer_id != payment.customer_id)
     return domain::InvalidField("invoice_id", "belongs to another customer than the payment");
+  if (invoice->currency_code != payment.currency_code)
+    return domain::InvalidField("invoice_id", absl::StrCat("is in ", invoice->currency_code, ", the payment in ",
+                                                           payment.currency_code));
   if (amount && !amount->currency_code.empty() && amount->currency_code != payment.currency_code)
     return domain::InvalidField("amount.currency_code",
                                 absl::StrCat("must be the payment's currency ", payment.currency_code));
