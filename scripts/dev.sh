@@ -87,6 +87,18 @@ if [[ -z "$CUSTOMER_ID" ]]; then
     "$GRPC_LISTEN" invoicehub.v1.CustomerService/CreateCustomer | json_field id)
 fi
 
+# A demo FINAL invoice, so the printed PDF, email and payment commands run as they are.
+INVOICE_ID=$("$CALL" -plaintext -H "$AUTH" -d '{"page_size": 1, "customer_id": "'"$CUSTOMER_ID"'",
+    "state": "INVOICE_STATE_FINAL"}' "$GRPC_LISTEN" invoicehub.v1.InvoiceService/ListInvoices | json_field id)
+if [[ -z "$INVOICE_ID" ]]; then
+  INVOICE_ID=$("$CALL" -plaintext -H "$AUTH" -d '{"customer_id": "'"$CUSTOMER_ID"'", "po_number": "PO-1000",
+      "lines": [{"description": "Onboarding workshop", "quantity": "2", "unit_price": {"minor_units": "90000"},
+                 "tax_rate_percent": "8.1"}]}' \
+    "$GRPC_LISTEN" invoicehub.v1.InvoiceService/CreateInvoice | json_field id)
+  "$CALL" -plaintext -H "$AUTH" -d '{"invoice_id": "'"$INVOICE_ID"'", "version": "1"}' \
+    "$GRPC_LISTEN" invoicehub.v1.InvoiceService/FinalizeInvoice >/dev/null
+fi
+
 cat <<MSG
 
 Invoicehub is running.
@@ -121,6 +133,22 @@ Paste these (grpcurl, or the same arguments to $CALL):
 
   grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"page_size": 10}' \\
     $GRPC_LISTEN invoicehub.v1.InvoiceService/ListInvoices
+
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"invoice_id": "$INVOICE_ID"}' \\
+    $GRPC_LISTEN invoicehub.v1.InvoiceService/GetInvoicePdf | jq -r .data | base64 -d > invoice.pdf
+
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"invoice_id": "$INVOICE_ID"}' \\
+    $GRPC_LISTEN invoicehub.v1.InvoiceService/RenderInvoiceEmail
+
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"customer_id": "$CUSTOMER_ID",
+    "amount": {"currency_code": "CHF", "minor_units": "50000"}, "method": "PAYMENT_METHOD_WIRE",
+    "allocations": [{"invoice_id": "$INVOICE_ID", "amount": {"minor_units": "40000"}}]}' \\
+    $GRPC_LISTEN invoicehub.v1.PaymentService/RecordPayment
+
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"customer_id": "$CUSTOMER_ID"}' \\
+    $GRPC_LISTEN invoicehub.v1.PaymentService/ListPrepayments
+
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" $GRPC_LISTEN invoicehub.v1.AdminService/CheckLedger
 
 Ctrl-C stops the server and the database.
 MSG

@@ -163,9 +163,10 @@ void PrintUsage(std::ostream& out) {
   invoicehub-call [flags] ADDRESS list [SERVICE]
   invoicehub-call [flags] ADDRESS SERVICE/METHOD
 
-A grpcurl-compatible client for the Invoicehub API (unary calls only). The
-request and response types come from the protos compiled into this binary;
-'list' asks the server's reflection service.
+A grpcurl-compatible client for the Invoicehub API (unary and server-streaming
+calls; a stream prints each response as its own JSON object). The request and
+response types come from the protos compiled into this binary; 'list' asks
+the server's reflection service.
 
 Flags:
   -plaintext         Use plain-text HTTP/2 (no TLS).

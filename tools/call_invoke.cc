@@ -10,10 +10,12 @@
 #include <iterator>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "call_channel.h"
 #include "call_output.h"
+#include "call_stream.h"
 
 namespace invoicehub::call {
 namespace {
@@ -52,6 +54,44 @@ bool Parse(const grpc::ByteBuffer& buffer, Message* message) {
   return message->ParseFromString(bytes);
 }
 
+// The unary call, shaped like CallServerStream so that Invoke prints both
+// alike: on_response sees the one response only if the call succeeded.
+grpc::Status CallUnary(const std::shared_ptr<grpc::Channel>& channel, grpc::ClientContext* context,
+                       const std::string& method, const grpc::ByteBuffer& request,
+                       const ResponseHandler& on_response) {
+  grpc::ByteBuffer response;
+  std::promise<grpc::Status> done;
+  grpc::GenericStub stub(channel);
+  stub.UnaryCall(context, method, grpc::StubOptions(), &request, &response,
+                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
+  const grpc::Status status = done.get_future().get();
+  // The call is over, so there is nothing left to stop if printing fails.
+  if (status.ok()) on_response(response);
+  return status;
+}
+
+// Prints response number `index` (from 1) as grpcurl does: one JSON object
+// per message, each followed by a newline. Returns false, having said why on
+// stderr, if the bytes are not a message of the method's output type.
+bool PrintResponse(const grpc::ByteBuffer& bytes, const MethodDescriptor& method, Message* response,
+                   const CallArgs& args, int index) {
+  if (!Parse(bytes, response)) {
+    std::cerr << "Error invoking method \"" << args.symbol << "\": could not parse the response as "
+              << method.output_type()->full_name() << '\n';
+    return false;
+  }
+  std::string out;
+  std::string error;
+  if (!ToJson(*response, args.emit_defaults, &out, &error)) {
+    std::cerr << "Failed to format response message " << index << ": " << error << '\n';
+    return false;
+  }
+  // Flushed per message so that a pipe sees each chunk of a stream as it
+  // arrives, as with grpcurl, whose stdout is unbuffered.
+  std::cout << out << '\n' << std::flush;
+  return true;
+}
+
 }  // namespace
 
 int Invoke(const std::shared_ptr<grpc::Channel>& channel, const CallArgs& args) {
@@ -62,7 +102,9 @@ int Invoke(const std::shared_ptr<grpc::Channel>& channel, const CallArgs& args) 
               << "\": not a SERVICE/METHOD of the protos compiled into invoicehub-call\n";
     return 1;
   }
-  if (method->client_streaming() || method->server_streaming()) {
+  // Only calls with one request are supported: -d holds a single JSON
+  // object, so client streams would need a message-by-message reader.
+  if (method->client_streaming()) {
     std::cerr << "Error invoking method \"" << symbol
               << "\": streaming methods are not supported by invoicehub-call\n";
     return 1;
@@ -85,31 +127,26 @@ int Invoke(const std::shared_ptr<grpc::Channel>& channel, const CallArgs& args) 
 
   grpc::ClientContext context;
   PrepareContext(args, &context);
+  const std::string path = "/" + method->service()->full_name() + "/" + method->name();
   const grpc::ByteBuffer request_bytes = Serialize(*request);
-  grpc::ByteBuffer response_bytes;
-  std::promise<grpc::Status> done;
-  grpc::GenericStub stub(channel);
-  stub.UnaryCall(&context, "/" + method->service()->full_name() + "/" + method->name(),
-                 grpc::StubOptions(), &request_bytes, &response_bytes,
-                 [&done](grpc::Status status) { done.set_value(std::move(status)); });
-  const grpc::Status status = done.get_future().get();
-
+  // Responses are printed as they arrive; one that cannot be printed stops
+  // the call and fails the command, whatever the status then says.
+  int count = 0;
+  bool printed = true;
+  const ResponseHandler print = [&](const grpc::ByteBuffer& bytes) {
+    printed = PrintResponse(bytes, *method, response.get(), args, ++count);
+    return printed;
+  };
+  const grpc::Status status = method->server_streaming()
+                                  ? CallServerStream(channel, &context, path, request_bytes, print)
+                                  : CallUnary(channel, &context, path, request_bytes, print);
+  if (!printed) return 1;
+  // A stream may fail after some responses: those stay printed, as with
+  // grpcurl, and the status follows on stderr.
   if (!status.ok()) {
     PrintStatus(std::cerr, status, args.format_error, args.emit_defaults);
     return 64 + static_cast<int>(status.error_code());
   }
-  std::string out;
-  std::string error;
-  if (!Parse(response_bytes, response.get())) {
-    std::cerr << "Error invoking method \"" << symbol << "\": could not parse the response as "
-              << method->output_type()->full_name() << '\n';
-    return 1;
-  }
-  if (!ToJson(*response, args.emit_defaults, &out, &error)) {
-    std::cerr << "Failed to format response message 1: " << error << '\n';
-    return 1;
-  }
-  std::cout << out << '\n';
   return 0;
 }
 

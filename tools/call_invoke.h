@@ -1,5 +1,6 @@
-// A unary call of SERVICE/METHOD with a JSON request, typed by the protos
-// compiled into this binary (not by reflection, unlike grpcurl).
+// A unary or server-streaming call of SERVICE/METHOD with a JSON request,
+// typed by the protos compiled into this binary (not by reflection, unlike
+// grpcurl).
 #pragma once
 
 #include <grpcpp/channel.h>
@@ -10,8 +11,8 @@
 
 namespace invoicehub::call {
 
-// Prints the response JSON to stdout, or the error to stderr; returns the
-// process exit status (0, 64 + status code, or 1).
+// Prints each response as JSON to stdout and a failed status to stderr;
+// returns the process exit status (0, 64 + status code, or 1).
 int Invoke(const std::shared_ptr<grpc::Channel>& channel, const CallArgs& args);
 
 }  // namespace invoicehub::call

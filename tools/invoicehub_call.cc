@@ -1,6 +1,7 @@
 // invoicehub-call: a small grpcurl-compatible client, because grpcurl is not
 // packaged in Debian. Same command lines, same output, same exit codes for
-// what our scripts use: `ADDRESS list [SERVICE]` and unary `SERVICE/METHOD`.
+// what our scripts use: `ADDRESS list [SERVICE]` and unary or
+// server-streaming `SERVICE/METHOD`.
 #include <grpc/support/log.h>
 
 #include <cstdlib>
