@@ -58,6 +58,16 @@ std::string ViolationDescription(const grpc::Status& status, const std::string& 
   return "";
 }
 
+std::string PreconditionRule(const grpc::Status& status) {
+  v1::RpcStatus rpc_status;
+  if (status.error_details().empty() || !rpc_status.ParseFromString(status.error_details())) return "";
+  for (const google::protobuf::Any& detail : rpc_status.details()) {
+    v1::PreconditionFailure failure;
+    if (detail.UnpackTo(&failure)) return failure.rule();
+  }
+  return "";
+}
+
 bool SameMessage(const google::protobuf::Message& a, const google::protobuf::Message& b) {
   return google::protobuf::util::MessageDifferencer::Equals(a, b);
 }
@@ -150,6 +160,130 @@ v1::Invoice E2eTest::NewInvoice(const std::string& key, const std::string& custo
   grpc::Status status = api().invoices().CreateInvoice(ApiClient::Context(key).get(), request, &response);
   EXPECT_TRUE(status.ok()) << "CreateInvoice: " << StatusText(status);
   return response;
+}
+
+v1::Invoice E2eTest::NewFinalInvoice(const std::string& key, const std::string& customer_id,
+                                     const std::vector<v1::InvoiceLine>& lines) {
+  v1::CreateInvoiceRequest request;
+  request.set_customer_id(customer_id);
+  *request.mutable_issue_date() = MakeDate(2024, 3, 10);
+  for (const v1::InvoiceLine& line : lines) *request.add_lines() = line;
+  v1::Invoice draft;
+  grpc::Status status = api().invoices().CreateInvoice(ApiClient::Context(key).get(), request, &draft);
+  EXPECT_TRUE(status.ok()) << "CreateInvoice: " << StatusText(status);
+  v1::Invoice final_invoice;
+  status = MoveInvoice(key, Move::kFinalize, draft.id(), draft.version(), &final_invoice);
+  EXPECT_TRUE(status.ok()) << "FinalizeInvoice: " << StatusText(status);
+  return final_invoice;
+}
+
+v1::Invoice E2eTest::NewFinalInvoice(const std::string& key, const std::string& customer_id) {
+  return NewFinalInvoice(key, customer_id, {Line("Consulting", "1.5", 15000, "8.1")});
+}
+
+v1::Invoice E2eTest::GetInvoice(const std::string& key, const std::string& invoice_id) {
+  v1::GetInvoiceRequest request;
+  request.set_invoice_id(invoice_id);
+  v1::Invoice invoice;
+  grpc::Status status = api().invoices().GetInvoice(ApiClient::Context(key).get(), request, &invoice);
+  EXPECT_TRUE(status.ok()) << "GetInvoice: " << StatusText(status);
+  return invoice;
+}
+
+const char* MoveName(Move move) {
+  switch (move) {
+    case Move::kFinalize: return "FinalizeInvoice";
+    case Move::kReissue: return "ReissueInvoice";
+    case Move::kRevertToDraft: return "RevertInvoiceToDraft";
+    case Move::kVoid: return "VoidInvoice";
+  }
+  return "?";
+}
+
+grpc::Status E2eTest::MoveInvoice(const std::string& key, Move move, const std::string& invoice_id, int64_t version,
+                                  v1::Invoice* response, const std::string& reason, const std::string& request_id) {
+  v1::Invoice ignored;
+  v1::Invoice* out = response != nullptr ? response : &ignored;
+  auto context = ApiClient::Context(key);
+  switch (move) {
+    case Move::kFinalize: {
+      v1::FinalizeInvoiceRequest request;
+      request.set_invoice_id(invoice_id);
+      request.set_version(version);
+      request.set_request_id(request_id);
+      return api().invoices().FinalizeInvoice(context.get(), request, out);
+    }
+    case Move::kReissue: {
+      v1::ReissueInvoiceRequest request;
+      request.set_invoice_id(invoice_id);
+      request.set_version(version);
+      request.set_request_id(request_id);
+      return api().invoices().ReissueInvoice(context.get(), request, out);
+    }
+    case Move::kRevertToDraft: {
+      v1::RevertInvoiceToDraftRequest request;
+      request.set_invoice_id(invoice_id);
+      request.set_version(version);
+      request.set_request_id(request_id);
+      return api().invoices().RevertInvoiceToDraft(context.get(), request, out);
+    }
+    case Move::kVoid: {
+      v1::VoidInvoiceRequest request;
+      request.set_invoice_id(invoice_id);
+      request.set_version(version);
+      request.set_reason(reason);
+      request.set_request_id(request_id);
+      return api().invoices().VoidInvoice(context.get(), request, out);
+    }
+  }
+  return grpc::Status(grpc::StatusCode::INTERNAL, "unknown move");
+}
+
+v1::Payment E2eTest::NewPayment(const std::string& key, const std::string& customer_id, int64_t amount_minor,
+                                const std::vector<std::pair<std::string, int64_t>>& allocations,
+                                const std::string& currency) {
+  v1::RecordPaymentRequest request;
+  request.set_customer_id(customer_id);
+  request.mutable_amount()->set_currency_code(currency);
+  request.mutable_amount()->set_minor_units(amount_minor);
+  *request.mutable_received_date() = MakeDate(2024, 4, 2);
+  request.set_method(v1::PAYMENT_METHOD_WIRE);
+  request.set_reference(Unique("ref"));
+  for (const auto& [invoice_id, minor_units] : allocations) {
+    v1::AllocationRequest* allocation = request.add_allocations();
+    allocation->set_invoice_id(invoice_id);
+    allocation->mutable_amount()->set_minor_units(minor_units);
+  }
+  v1::Payment payment;
+  grpc::Status status = api().payments().RecordPayment(ApiClient::Context(key).get(), request, &payment);
+  EXPECT_TRUE(status.ok()) << "RecordPayment: " << StatusText(status);
+  return payment;
+}
+
+v1::Payment E2eTest::GetPayment(const std::string& key, const std::string& payment_id) {
+  v1::GetPaymentRequest request;
+  request.set_payment_id(payment_id);
+  v1::Payment payment;
+  grpc::Status status = api().payments().GetPayment(ApiClient::Context(key).get(), request, &payment);
+  EXPECT_TRUE(status.ok()) << "GetPayment: " << StatusText(status);
+  return payment;
+}
+
+v1::CheckLedgerResponse E2eTest::CheckLedger(const std::string& admin_key) {
+  v1::CheckLedgerRequest request;
+  v1::CheckLedgerResponse response;
+  grpc::Status status = api().admin().CheckLedger(ApiClient::Context(admin_key).get(), request, &response);
+  EXPECT_TRUE(status.ok()) << "CheckLedger: " << StatusText(status);
+  return response;
+}
+
+std::string E2eTest::LedgerText(const v1::CheckLedgerResponse& report) {
+  std::string text;
+  for (const v1::LedgerDifference& difference : report.differences())
+    text += "customer " + difference.customer_id() + " " + difference.subject() + ": " + difference.check() +
+            " expected " + std::to_string(difference.expected().minor_units()) + " actual " +
+            std::to_string(difference.actual().minor_units()) + "\n";
+  return text;
 }
 
 }  // namespace invoicehub::e2e

@@ -11,13 +11,17 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "invoicehub/v1/admin_service.pb.h"
 #include "invoicehub/v1/common.pb.h"
+#include "invoicehub/v1/invoice_service.pb.h"
+#include "invoicehub/v1/payment_service.pb.h"
 #include "tests/e2e/server_process.h"
 #include "tests/support/scratch_database.h"
 
@@ -46,12 +50,20 @@ std::string StatusText(const grpc::Status& status);
 std::vector<std::string> ViolationFields(const grpc::Status& status);
 // The description of the violation of `field` ("" if absent).
 std::string ViolationDescription(const grpc::Status& status, const std::string& field);
+// The rule of the PreconditionFailure in a FAILED_PRECONDITION status'
+// details ("LIFECYCLE", "LC-1", "BP-8"...); "" when there is none.
+std::string PreconditionRule(const grpc::Status& status);
 
 bool SameMessage(const google::protobuf::Message& a, const google::protobuf::Message& b);
 
 v1::Date MakeDate(int year, int month, int day);
 v1::InvoiceLine Line(const std::string& description, const std::string& quantity, int64_t unit_price_minor,
                      const std::string& tax_rate_percent = "", const std::string& currency = "");
+
+// The four lifecycle moves of InvoiceService.
+enum class Move { kFinalize, kReissue, kRevertToDraft, kVoid };
+// The RPC's name, e.g. "FinalizeInvoice" (also the audit log's action).
+const char* MoveName(Move move);
 
 class E2eTest : public ::testing::Test {
  public:
@@ -82,6 +94,30 @@ class E2eTest : public ::testing::Test {
   // A draft with one line 1.5 x 150.00 at 8.1% issued on `issue_date`.
   static v1::Invoice NewInvoice(const std::string& key, const std::string& customer_id,
                                 const v1::Date& issue_date = MakeDate(2024, 3, 10));
+  // A draft with `lines` (issued 2024-03-10), then finalized (LC-2).
+  static v1::Invoice NewFinalInvoice(const std::string& key, const std::string& customer_id,
+                                     const std::vector<v1::InvoiceLine>& lines);
+  // A finalized NewInvoice.
+  static v1::Invoice NewFinalInvoice(const std::string& key, const std::string& customer_id);
+  static v1::Invoice GetInvoice(const std::string& key, const std::string& invoice_id);
+
+  // One of the four lifecycle moves with `version` (VoidInvoice with
+  // `reason`); `response` may be null.
+  static grpc::Status MoveInvoice(const std::string& key, Move move, const std::string& invoice_id, int64_t version,
+                                  v1::Invoice* response = nullptr, const std::string& reason = "e2e test",
+                                  const std::string& request_id = "");
+
+  // PaymentService.RecordPayment of `amount_minor` in `currency`, allocated
+  // as given ({invoice id, minor units}); expects success.
+  static v1::Payment NewPayment(const std::string& key, const std::string& customer_id, int64_t amount_minor,
+                                const std::vector<std::pair<std::string, int64_t>>& allocations = {},
+                                const std::string& currency = "CHF");
+  static v1::Payment GetPayment(const std::string& key, const std::string& payment_id);
+
+  // AdminService.CheckLedger with an ADMIN key of the company.
+  static v1::CheckLedgerResponse CheckLedger(const std::string& admin_key);
+  // The differences of a ledger report, one per line, for failure messages.
+  static std::string LedgerText(const v1::CheckLedgerResponse& report);
 
  private:
   static TestServer* shared_;
