@@ -72,8 +72,8 @@ absl::StatusOr<InvoiceEmail> RenderInvoiceEmail(storage::Transaction& tx, int64_
   };
   const std::string& subject =
       company.email_subject_template.empty() ? domain::kDefaultEmailSubject : company.email_subject_template;
-  const std::string& body =
-      company.email_body_template.empty() ? domain::kDefaultEmailBody : company.email_body_template;
+  const std::string body = company.email_body_template.empty() ? domain::DefaultEmailBody(!invoice.pay_now_url.empty())
+                                                                 : company.email_body_template;
   return InvoiceEmail{customer.email, domain::RenderEmailTemplate(subject, values),
                       domain::RenderEmailTemplate(body, values)};
 }

@@ -190,4 +190,10 @@ std::string RenderEmailTemplate(const std::string& text, const std::map<std::str
   return out;
 }
 
+std::string DefaultEmailBody(bool has_pay_now_url) {
+  std::string body = kDefaultEmailBody;
+  if (!has_pay_now_url) body.erase(body.find(kDefaultPayNowLines), std::string(kDefaultPayNowLines).size());
+  return body;
+}
+
 }  // namespace invoicehub::domain

@@ -61,6 +61,12 @@ inline constexpr char kDefaultEmailBody[] =
     "Thank you for your business.\n"
     "\n"
     "{{company_name}}\n";
+// The lines of kDefaultEmailBody that only make sense with a Pay Now URL.
+inline constexpr char kDefaultPayNowLines[] = "Pay online: {{pay_now_url}}\n\n";
+
+// The default body, without kDefaultPayNowLines for an invoice that has no
+// Pay Now URL (yet): a bare "Pay online:" would look broken to the customer.
+std::string DefaultEmailBody(bool has_pay_now_url);
 
 // True for a name of kEmailPlaceholders (without braces or spaces).
 bool IsKnownEmailPlaceholder(absl::string_view name);

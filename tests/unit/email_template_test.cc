@@ -87,6 +87,9 @@ TEST(EmailTemplateTest, DefaultsValidateCleanly) {
   EXPECT_THAT(kDefaultEmailBody, HasSubstr("Pay online: {{pay_now_url}}\n"));
   EXPECT_THAT(kDefaultEmailBody, HasSubstr("{{amount_due}}"));
   EXPECT_THAT(kDefaultEmailBody, HasSubstr("{{due_date}}"));
+  EXPECT_EQ(DefaultEmailBody(true), kDefaultEmailBody);
+  EXPECT_THAT(DefaultEmailBody(false), Not(HasSubstr("pay_now_url")));
+  EXPECT_THAT(DefaultEmailBody(false), HasSubstr("{{amount_due}}"));
 }
 
 TEST(EmailTemplateTest, Limits) {
