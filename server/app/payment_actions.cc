@@ -74,28 +74,32 @@ absl::StatusOr<PaymentMoveResult> RecordPayment(storage::Transaction& tx, int64_
     if (!allocation.amount.currency_code.empty() && allocation.amount.currency_code != input.amount.currency_code)
       errors.Add(path + ".amount.currency_code", "must be the payment's currency");
     allocated += std::max<int64_t>(allocation.amount.minor_units, 0);
-    auto invoice = storage::FindInvoice(tx, company_id, allocation.invoice_id, storage::LockMode::kForUpdate);
-    if (absl::IsNotFound(invoice.status())) {
+    // Only the payer's invoices are locked (its ledger lock is held): locking
+    // another customer's invoice could deadlock with that customer's payment.
+    auto unlocked = storage::FindInvoice(tx, company_id, allocation.invoice_id);
+    if (absl::IsNotFound(unlocked.status())) {
       errors.Add(path + ".invoice_id", "no such invoice");
       continue;
     }
-    RETURN_IF_ERROR(invoice.status());
-    if (invoice->customer_id != input.customer_id) {
+    RETURN_IF_ERROR(unlocked.status());
+    if (unlocked->customer_id != input.customer_id) {
       errors.Add(path + ".invoice_id", "belongs to another customer");
       continue;
     }
-    if (invoice->currency_code != input.amount.currency_code) {
-      errors.Add(path + ".invoice_id", absl::StrCat("is in ", invoice->currency_code, ", not the payment's currency"));
+    ASSIGN_OR_RETURN(domain::Invoice invoice,
+                     storage::FindInvoice(tx, company_id, allocation.invoice_id, storage::LockMode::kForUpdate));
+    if (invoice.currency_code != input.amount.currency_code) {
+      errors.Add(path + ".invoice_id", absl::StrCat("is in ", invoice.currency_code, ", not the payment's currency"));
       continue;
     }
-    if (allocation.amount.minor_units > invoice->outstanding_minor)
+    if (allocation.amount.minor_units > invoice.outstanding_minor)
       errors.Add(path + ".amount.minor_units",
-                 absl::StrCat("exceeds the outstanding ", invoice->outstanding_minor, " of invoice ", invoice->number));
-    if (invoice->state != InvoiceState::kFinal && refusal.ok())
+                 absl::StrCat("exceeds the outstanding ", invoice.outstanding_minor, " of invoice ", invoice.id));
+    if (invoice.state != InvoiceState::kFinal && refusal.ok())
       refusal = domain::RuleViolation(
-          "LC-3", absl::StrCat("payments are allocated only to FINAL invoices; invoice ", invoice->id, " is ",
-                               InvoiceStateName(invoice->state)));
-    targets.emplace_back(*std::move(invoice), allocation.amount.minor_units);
+          "LC-3", absl::StrCat("payments are allocated only to FINAL invoices; invoice ", invoice.id, " is ",
+                               InvoiceStateName(invoice.state)));
+    targets.emplace_back(std::move(invoice), allocation.amount.minor_units);
   }
   if (allocated > input.amount.minor_units && input.amount.minor_units > 0)
     errors.Add("allocations", absl::StrCat("allocate ", allocated, " in total, more than the payment's ",
@@ -134,51 +138,54 @@ absl::StatusOr<PaymentMoveResult> RecordPayment(storage::Transaction& tx, int64_
 absl::StatusOr<PaymentMoveResult> ApplyPrepayment(storage::Transaction& tx, int64_t company_id, int64_t payment_id,
                                                   int64_t invoice_id, std::optional<domain::Money> amount,
                                                   absl::Time now) {
-  ASSIGN_OR_RETURN(domain::Payment unlocked, storage::FindPayment(tx, company_id, payment_id));
-  RETURN_IF_ERROR(LockCustomerLedger(tx, company_id, unlocked.customer_id));
-  auto invoice = storage::FindInvoice(tx, company_id, invoice_id, storage::LockMode::kForUpdate);
-  if (absl::IsNotFound(invoice.status())) return domain::InvalidField("invoice_id", "no such invoice");
-  RETURN_IF_ERROR(invoice.status());
+  ASSIGN_OR_RETURN(domain::Payment unlocked_payment, storage::FindPayment(tx, company_id, payment_id));
+  RETURN_IF_ERROR(LockCustomerLedger(tx, company_id, unlocked_payment.customer_id));
+  auto unlocked = storage::FindInvoice(tx, company_id, invoice_id);
+  if (absl::IsNotFound(unlocked.status())) return domain::InvalidField("invoice_id", "no such invoice");
+  RETURN_IF_ERROR(unlocked.status());
+  // Only an invoice of the payer is locked (see RecordPayment).
+  if (unlocked->customer_id != unlocked_payment.customer_id)
+    return domain::InvalidField("invoice_id", "belongs to another customer than the payment");
+  if (unlocked->currency_code != unlocked_payment.currency_code)
+    return domain::InvalidField("invoice_id", absl::StrCat("is in ", unlocked->currency_code, ", the payment in ",
+                                                           unlocked_payment.currency_code));
+  ASSIGN_OR_RETURN(domain::Invoice invoice,
+                   storage::FindInvoice(tx, company_id, invoice_id, storage::LockMode::kForUpdate));
   ASSIGN_OR_RETURN(domain::Payment payment,
                    storage::FindPayment(tx, company_id, payment_id, storage::LockMode::kForUpdate));
-  if (invoice->customer_id != payment.customer_id)
-    return domain::InvalidField("invoice_id", "belongs to another customer than the payment");
-  if (invoice->currency_code != payment.currency_code)
-    return domain::InvalidField("invoice_id", absl::StrCat("is in ", invoice->currency_code, ", the payment in ",
-                                                           payment.currency_code));
   if (amount && !amount->currency_code.empty() && amount->currency_code != payment.currency_code)
     return domain::InvalidField("amount.currency_code",
                                 absl::StrCat("must be the payment's currency ", payment.currency_code));
   if (payment.state == domain::PaymentState::kReversed)
     return domain::RuleViolation("BP-8", absl::StrCat("payment ", payment.id, " was reversed; it has no prepayment"));
-  if (invoice->state != InvoiceState::kFinal && invoice->state != InvoiceState::kReissue)
+  if (invoice.state != InvoiceState::kFinal && invoice.state != InvoiceState::kReissue)
     return domain::RuleViolation("LC-3", absl::StrCat("prepayments are applied only to FINAL or REISSUE invoices; "
-                                                      "invoice ", invoice->id, " is ",
-                                                      InvoiceStateName(invoice->state)));
-  int64_t available = std::min(payment.unapplied_minor, invoice->outstanding_minor);
+                                                      "invoice ", invoice.id, " is ",
+                                                      InvoiceStateName(invoice.state)));
+  int64_t available = std::min(payment.unapplied_minor, invoice.outstanding_minor);
   int64_t applying = amount ? amount->minor_units : available;
   if (amount && applying > payment.unapplied_minor)
     return domain::InvalidField("amount.minor_units", absl::StrCat("exceeds the open prepayment ",
                                                                    payment.unapplied_minor, " of payment ", payment.id));
-  if (amount && applying > invoice->outstanding_minor)
+  if (amount && applying > invoice.outstanding_minor)
     return domain::InvalidField("amount.minor_units", absl::StrCat("exceeds the outstanding ",
-                                                                   invoice->outstanding_minor, " of invoice ",
-                                                                   invoice->id));
+                                                                   invoice.outstanding_minor, " of invoice ",
+                                                                   invoice.id));
   if (applying <= 0)
     return domain::RuleViolation(
         "BP-8", absl::StrCat("nothing to apply: payment ", payment.id, " has ", payment.unapplied_minor,
-                             " open and invoice ", invoice->id, " has ", invoice->outstanding_minor, " outstanding"));
+                             " open and invoice ", invoice.id, " has ", invoice.outstanding_minor, " outstanding"));
 
   storage::InsertAllocation(
-      tx, company_id, NewAllocation(payment.id, invoice->id, applying, domain::AllocationSource::kPrepayment), now);
+      tx, company_id, NewAllocation(payment.id, invoice.id, applying, domain::AllocationSource::kPrepayment), now);
   domain::Payment next = payment;
   next.unapplied_minor -= applying;
   storage::UpdatePayment(tx, company_id, next, now);
   PaymentMoveResult result;
-  ASSIGN_OR_RETURN(Change<domain::Invoice> change, ApplyToInvoice(tx, company_id, *invoice, applying, now));
+  ASSIGN_OR_RETURN(Change<domain::Invoice> change, ApplyToInvoice(tx, company_id, invoice, applying, now));
   result.invoices.push_back(std::move(change));
   storage::AppendLifecycleEvents(
-      tx, company_id, {{domain::LifecycleEventKind::kPrepaymentApplied, invoice->id, payment.id, applying}}, now);
+      tx, company_id, {{domain::LifecycleEventKind::kPrepaymentApplied, invoice.id, payment.id, applying}}, now);
   result.payment_before = std::move(payment);
   ASSIGN_OR_RETURN(result.payment, storage::FindPayment(tx, company_id, payment_id));
   return result;

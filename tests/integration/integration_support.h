@@ -140,4 +140,15 @@ inline int64_t AddCustomer(MigratedDatabase& db, int64_t company_id, const std::
   return customer.ok() ? customer->id : 0;
 }
 
+// A customer billed in `currency_code` (AddCustomer's are billed in CHF).
+inline int64_t AddCustomerIn(MigratedDatabase& db, int64_t company_id, const std::string& name,
+                             const std::string& currency_code) {
+  domain::Customer sample = SampleCustomer(name, "ap@example.com");
+  sample.currency_code = currency_code;
+  absl::StatusOr<domain::Customer> customer = db.Run(
+      [&](storage::Transaction& tx) { return storage::InsertCustomer(tx, company_id, sample, NextCreateTime()); });
+  EXPECT_TRUE(customer.ok()) << customer.status();
+  return customer.ok() ? customer->id : 0;
+}
+
 }  // namespace invoicehub::integration
