@@ -286,4 +286,15 @@ std::string E2eTest::LedgerText(const v1::CheckLedgerResponse& report) {
   return text;
 }
 
+void CompanyWithClerkTest::SetUp() {
+  E2eTest::SetUp();
+  if (HasFatalFailure()) return;
+  company_ = NewCompany();
+  admin_ = company_.admin_key_secret();
+  clerk_ = NewKey(admin_, v1::ROLE_CLERK);
+  customer_ = NewCustomer(clerk_, "Kunde AG", "", 30);
+}
+
+std::string CompanyWithClerkTest::Where() const { return " WHERE company_id = " + company_.company().id(); }
+
 }  // namespace invoicehub::e2e

@@ -20,6 +20,7 @@
 
 #include "invoicehub/v1/admin_service.pb.h"
 #include "invoicehub/v1/common.pb.h"
+#include "invoicehub/v1/customer_service.pb.h"
 #include "invoicehub/v1/invoice_service.pb.h"
 #include "invoicehub/v1/payment_service.pb.h"
 #include "tests/e2e/server_process.h"
@@ -121,6 +122,19 @@ class E2eTest : public ::testing::Test {
 
  private:
   static TestServer* shared_;
+};
+
+// A suite whose every test gets a new company with its admin key, a clerk
+// key and one customer (in CHF, 30 days' terms).
+class CompanyWithClerkTest : public E2eTest {
+ protected:
+  void SetUp() override;
+  // " WHERE company_id = <the company>", for SQL counts.
+  std::string Where() const;
+
+  v1::CreateCompanyResponse company_;
+  std::string admin_, clerk_;
+  v1::Customer customer_;
 };
 
 }  // namespace invoicehub::e2e

@@ -68,18 +68,8 @@ v1::InvoiceState ExpectedTarget(v1::InvoiceState from, Move move) {
   return v1::INVOICE_STATE_UNSPECIFIED;
 }
 
-class InvoiceLifecycleTest : public E2eTest {
+class InvoiceLifecycleTest : public CompanyWithClerkTest {
  protected:
-  void SetUp() override {
-    E2eTest::SetUp();
-    if (HasFatalFailure()) return;
-    company_ = NewCompany();
-    admin_ = company_.admin_key_secret();
-    clerk_ = NewKey(admin_, v1::ROLE_CLERK);
-    customer_ = NewCustomer(clerk_, "Kunde AG", "", 30);
-  }
-
-  std::string Where() const { return " WHERE company_id = " + company_.company().id(); }
   int64_t AuditRows() { return Count("SELECT count(*) FROM audit_log" + Where()); }
   int64_t EventRows() { return Count("SELECT count(*) FROM lifecycle_events" + Where()); }
 
@@ -131,9 +121,6 @@ class InvoiceLifecycleTest : public E2eTest {
     EXPECT_TRUE(report.clean()) << LedgerText(report);
   }
 
-  v1::CreateCompanyResponse company_;
-  std::string admin_, clerk_;
-  v1::Customer customer_;
 };
 
 // DOMAIN.md "Invoice lifecycle": the 4 states x 4 moves. Allowed moves land

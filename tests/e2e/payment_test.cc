@@ -36,19 +36,8 @@ const v1::PaymentAllocation* AllocationTo(const v1::Payment& payment, const std:
   return nullptr;
 }
 
-class PaymentTest : public E2eTest {
+class PaymentTest : public CompanyWithClerkTest {
  protected:
-  void SetUp() override {
-    E2eTest::SetUp();
-    if (HasFatalFailure()) return;
-    company_ = NewCompany();
-    admin_ = company_.admin_key_secret();
-    clerk_ = NewKey(admin_, v1::ROLE_CLERK);
-    customer_ = NewCustomer(clerk_, "Kunde AG", "", 30);
-  }
-
-  std::string Where() const { return " WHERE company_id = " + company_.company().id(); }
-
   // A FINAL invoice of `customer_id` (customer_ by default) over
   // `total_minor` CHF, no tax.
   v1::Invoice Final(int64_t total_minor, const std::string& customer_id = "") {
@@ -214,9 +203,6 @@ class PaymentTest : public E2eTest {
       EXPECT_EQ(received, held_by_customer[customer]) << "customer " << customer;
   }
 
-  v1::CreateCompanyResponse company_;
-  std::string admin_, clerk_;
-  v1::Customer customer_;
 };
 
 // The scenario: one payment over three FINAL invoices; the invoices
