@@ -142,7 +142,8 @@ Paste these (grpcurl, or the same arguments to $CALL):
 
   grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"customer_id": "$CUSTOMER_ID",
     "amount": {"currency_code": "CHF", "minor_units": "50000"}, "method": "PAYMENT_METHOD_WIRE",
-    "allocations": [{"invoice_id": "$INVOICE_ID", "amount": {"minor_units": "40000"}}]}' \\
+    "allocations": [{"invoice_id": "$INVOICE_ID", "amount": {"minor_units": "40000"}}],
+    "request_id": "demo-payment-1"}' \\
     $GRPC_LISTEN invoicehub.v1.PaymentService/RecordPayment
 
   grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"customer_id": "$CUSTOMER_ID"}' \\

@@ -27,7 +27,7 @@ enum class LinesChange { kKeep, kReplace };
 // Writes header, state, number and totals (and the lines when asked), bumps
 // the version.
 absl::StatusOr<domain::Invoice> UpdateInvoice(Transaction& tx, int64_t company_id, const domain::Invoice& invoice,
-                                              absl::Time now, LinesChange lines = LinesChange::kReplace);
+                                              absl::Time now, LinesChange lines);
 
 struct InvoiceFilter {
   int64_t customer_id = 0;                      // 0: any

@@ -102,16 +102,20 @@ domain::Allocation AllocationFromRow(const soci::row& row) {
   return allocation;
 }
 
-// Attaches their allocations to `payments`: with `ids` the payments' ids as
-// a PostgreSQL array literal, or every payment of the company without.
-void LoadAllocations(Transaction& tx, int64_t company_id, std::vector<domain::Payment>& payments, bool all) {
+// Attaches their allocations to `payments`. With `all_of_company` they are
+// every payment of the company, and one query reads every allocation;
+// otherwise the query names the payments' ids.
+void LoadAllocations(Transaction& tx, int64_t company_id, std::vector<domain::Payment>& payments,
+                     bool all_of_company) {
   if (payments.empty()) return;
+  const bool all = all_of_company;
   std::map<int64_t, domain::Payment*> by_id;
   for (domain::Payment& payment : payments) by_id[payment.id] = &payment;
   long long company = company_id;
-  std::string ids = absl::StrCat(
-      "{", absl::StrJoin(payments, ",", [](std::string* out, const domain::Payment& p) { absl::StrAppend(out, p.id); }),
-      "}");
+  std::string ids =
+      all ? "" : absl::StrCat("{", absl::StrJoin(payments, ",", [](std::string* out, const domain::Payment& p) {
+                                absl::StrAppend(out, p.id);
+                              }), "}");
   std::string sql = absl::StrCat(kAllocationColumns,
                                  all ? "" : " AND payment_id = ANY(CAST(:ids AS bigint[]))", " ORDER BY allocation_id");
   std::vector<domain::Allocation> allocations;

@@ -71,7 +71,8 @@ absl::StatusOr<Change<domain::Invoice>> UpdateEditableInvoice(storage::Transacti
   RETURN_IF_ERROR(domain::CheckVersion("version", current.version, expected_version));
   RETURN_IF_ERROR(domain::CheckEditable(current));  // LC-1
   RETURN_IF_ERROR(domain::CheckAppliedWithinTotal(next));  // LC-3
-  ASSIGN_OR_RETURN(domain::Invoice saved, storage::UpdateInvoice(tx, company_id, next, now));
+  ASSIGN_OR_RETURN(domain::Invoice saved,
+                   storage::UpdateInvoice(tx, company_id, next, now, storage::LinesChange::kReplace));
   return Change<domain::Invoice>{std::move(current), std::move(saved)};
 }
 

@@ -106,6 +106,7 @@ absl::StatusOr<InvoiceMoveResult> VoidInvoice(storage::Transaction& tx, int64_t 
   domain::Invoice next = before;
   next.state = domain::InvoiceState::kVoid;
   next.void_reason = reason;
+  next.outstanding_minor = 0;  // nothing is owed on a VOID invoice
   next.pay_now_url.clear();
   ASSIGN_OR_RETURN(domain::Invoice after,
                    storage::UpdateInvoice(tx, company_id, next, now, storage::LinesChange::kKeep));

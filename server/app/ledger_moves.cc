@@ -10,7 +10,9 @@
 namespace invoicehub::app {
 
 absl::Status LockCustomerLedger(storage::Transaction& tx, int64_t company_id, int64_t customer_id) {
-  return storage::FindCustomer(tx, company_id, customer_id, storage::LockMode::kForUpdate).status();
+  // Not FOR UPDATE: a new invoice of the customer (a foreign key to its row)
+  // need not wait for a payment to commit.
+  return storage::FindCustomer(tx, company_id, customer_id, storage::LockMode::kForNoKeyUpdate).status();
 }
 
 void SetApplied(domain::Invoice& invoice, int64_t applied_minor) {

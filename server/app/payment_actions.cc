@@ -48,8 +48,8 @@ absl::StatusOr<PaymentMoveResult> RecordPayment(storage::Transaction& tx, int64_
                                                 domain::FieldErrors errors) {
   std::string currency;
   if (input.customer_id > 0) {
-    // The customer's row lock is its ledger lock (LockCustomerLedger).
-    auto customer = storage::FindCustomer(tx, company_id, input.customer_id, storage::LockMode::kForUpdate);
+    // The customer's ledger lock (LockCustomerLedger), taken with the read.
+    auto customer = storage::FindCustomer(tx, company_id, input.customer_id, storage::LockMode::kForNoKeyUpdate);
     if (absl::IsNotFound(customer.status())) {
       errors.Add("customer_id", "no such customer");
     } else {
@@ -73,7 +73,12 @@ absl::StatusOr<PaymentMoveResult> RecordPayment(storage::Transaction& tx, int64_
     }
     if (!allocation.amount.currency_code.empty() && allocation.amount.currency_code != input.amount.currency_code)
       errors.Add(path + ".amount.currency_code", "must be the payment's currency");
-    allocated += std::max<int64_t>(allocation.amount.minor_units, 0);
+    std::optional<int64_t> sum = domain::CheckedAdd(allocated, std::max<int64_t>(allocation.amount.minor_units, 0));
+    if (!sum) {
+      errors.Add(path + ".amount.minor_units", "the allocations add up to more than 64-bit minor units");
+      continue;
+    }
+    allocated = *sum;
     // Only the payer's invoices are locked (its ledger lock is held): locking
     // another customer's invoice could deadlock with that customer's payment.
     auto unlocked = storage::FindInvoice(tx, company_id, allocation.invoice_id);
@@ -92,13 +97,18 @@ absl::StatusOr<PaymentMoveResult> RecordPayment(storage::Transaction& tx, int64_
       errors.Add(path + ".invoice_id", absl::StrCat("is in ", invoice.currency_code, ", not the payment's currency"));
       continue;
     }
+    if (invoice.state != InvoiceState::kFinal) {
+      // The state is the real refusal; the outstanding of a DRAFT or VOID
+      // invoice means nothing to a payment.
+      if (refusal.ok())
+        refusal = domain::RuleViolation(
+            "LC-3", absl::StrCat("payments are allocated only to FINAL invoices; invoice ", invoice.id, " is ",
+                                 InvoiceStateName(invoice.state)));
+      continue;
+    }
     if (allocation.amount.minor_units > invoice.outstanding_minor)
       errors.Add(path + ".amount.minor_units",
                  absl::StrCat("exceeds the outstanding ", invoice.outstanding_minor, " of invoice ", invoice.id));
-    if (invoice.state != InvoiceState::kFinal && refusal.ok())
-      refusal = domain::RuleViolation(
-          "LC-3", absl::StrCat("payments are allocated only to FINAL invoices; invoice ", invoice.id, " is ",
-                               InvoiceStateName(invoice.state)));
     targets.emplace_back(std::move(invoice), allocation.amount.minor_units);
   }
   if (allocated > input.amount.minor_units && input.amount.minor_units > 0)
@@ -122,15 +132,14 @@ absl::StatusOr<PaymentMoveResult> RecordPayment(storage::Transaction& tx, int64_
   ASSIGN_OR_RETURN(payment.id, storage::InsertPayment(tx, company_id, payment, now));
 
   PaymentMoveResult result;
-  std::vector<domain::LifecycleEvent> events = {
-      {domain::LifecycleEventKind::kPaymentRecorded, 0, payment.id, payment.amount_minor}};
   for (const auto& [invoice, amount] : targets) {
     storage::InsertAllocation(
         tx, company_id, NewAllocation(payment.id, invoice.id, amount, domain::AllocationSource::kPayment), now);
     ASSIGN_OR_RETURN(Change<domain::Invoice> change, ApplyToInvoice(tx, company_id, invoice, amount, now));
     result.invoices.push_back(std::move(change));
   }
-  storage::AppendLifecycleEvents(tx, company_id, events, now);
+  storage::AppendLifecycleEvents(
+      tx, company_id, {{domain::LifecycleEventKind::kPaymentRecorded, 0, payment.id, payment.amount_minor}}, now);
   ASSIGN_OR_RETURN(result.payment, storage::FindPayment(tx, company_id, payment.id));
   return result;
 }

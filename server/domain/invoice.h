@@ -59,8 +59,8 @@ struct Invoice {
   int64_t subtotal_minor = 0;
   int64_t tax_total_minor = 0;
   int64_t total_minor = 0;
-  int64_t applied_minor = 0;  // payments and prepayments applied (LC-3)
-  int64_t outstanding_minor = 0;
+  int64_t applied_minor = 0;      // payments and prepayments applied (LC-3)
+  int64_t outstanding_minor = 0;  // total - applied, never negative; 0 once VOID
   std::string pay_now_url;       // BP-4: from bill-pay, empty until known
   bool nothing_to_send = false;  // BP-2: decided at each finalize
   std::string void_reason;

@@ -17,13 +17,6 @@ constexpr std::array<std::pair<PaymentMethod, const char*>, 6> kMethodNames = {{
 
 }  // namespace
 
-int64_t AppliedAmount(const Payment& payment) {
-  int64_t applied = 0;
-  for (const Allocation& allocation : payment.allocations)
-    if (allocation.state == AllocationState::kApplied) applied += allocation.amount_minor;
-  return applied;
-}
-
 bool AllInvoicesReverted(const Payment& payment) {
   bool any = false;
   for (const Allocation& allocation : payment.allocations) {

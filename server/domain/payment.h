@@ -53,9 +53,6 @@ struct Payment {
   absl::Time update_time;
 };
 
-// Sum of the allocations of `payment` still applied to invoices.
-int64_t AppliedAmount(const Payment& payment);
-
 // BP-10: a payment made on several invoices may leave bill-pay only once
 // every invoice it was made on has gone back to DRAFT or REISSUE, i.e. every
 // allocation it was recorded with has been released.

@@ -19,7 +19,9 @@ ALTER TABLE invoices
   ADD COLUMN nothing_to_send boolean NOT NULL DEFAULT false,  -- BP-2, decided at each finalize
   ADD COLUMN void_reason     text    NOT NULL DEFAULT '',
   ADD CONSTRAINT invoices_applied_within_total CHECK (applied_minor >= 0 AND applied_minor <= GREATEST(total_minor, 0)),
-  ADD CONSTRAINT invoices_outstanding_is_rest CHECK (outstanding_minor = GREATEST(total_minor - applied_minor, 0)),
+  -- LC-3; a VOID invoice is owed by no one.
+  ADD CONSTRAINT invoices_outstanding_is_rest
+    CHECK (outstanding_minor = CASE WHEN state = 'void' THEN 0 ELSE GREATEST(total_minor - applied_minor, 0) END),
   ADD CONSTRAINT invoices_final_has_number CHECK (state = 'draft' OR state = 'void' OR number IS NOT NULL);
 
 -- Each finalize renders the PDF anew; every revision is kept, the last one
@@ -99,8 +101,11 @@ CREATE TABLE payment_allocations (
 CREATE INDEX payment_allocations_payment ON payment_allocations (company_id, payment_id, allocation_id);
 CREATE INDEX payment_allocations_invoice ON payment_allocations (company_id, invoice_id, allocation_id);
 
--- What happened to invoices and payments, in commit order per company: the
--- events an outside service must learn of. The bill-pay outbox reads them.
+-- What happened to invoices and payments: the events an outside service must
+-- learn of. event_id orders the events of one invoice (its row lock orders
+-- their transactions), not those of different invoices: an event with a
+-- lower id may commit later, so readers take events row by row (claimed and
+-- marked), never "everything after the last id seen".
 CREATE TABLE lifecycle_events (
   company_id   bigint NOT NULL,
   event_id     bigint GENERATED ALWAYS AS IDENTITY,

@@ -249,6 +249,7 @@ v1::Payment E2eTest::NewPayment(const std::string& key, const std::string& custo
   *request.mutable_received_date() = MakeDate(2024, 4, 2);
   request.set_method(v1::PAYMENT_METHOD_WIRE);
   request.set_reference(Unique("ref"));
+  request.set_request_id(Unique("payment"));
   for (const auto& [invoice_id, minor_units] : allocations) {
     v1::AllocationRequest* allocation = request.add_allocations();
     allocation->set_invoice_id(invoice_id);

@@ -374,6 +374,7 @@ TEST_F(InvoiceDocumentsTest, RefinalizedPdfShowsNewLinesAndPaymentsApplied) {  /
   v1::ApplyPrepaymentRequest apply;
   apply.set_payment_id(payment.id());
   apply.set_invoice_id(invoice.id());
+  apply.set_request_id(Unique("apply"));
   v1::ApplyPrepaymentResponse applied;
   grpc::Status status = api().payments().ApplyPrepayment(ApiClient::Context(clerk_).get(), apply, &applied);
   ASSERT_TRUE(status.ok()) << StatusText(status);

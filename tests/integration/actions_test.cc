@@ -331,7 +331,9 @@ TEST_P(NotEditableTest, UpdateOfFinalOrVoidInvoiceIsRefusedByLc1) {
   absl::StatusOr<domain::Invoice> invoice = CreateDraft(TwoLines());
   ASSERT_TRUE(invoice.ok()) << invoice.status();
   testing::ExecSql(
-      db_.url(), "UPDATE invoices SET state = '" + GetParam() + "', number = 'T-' || invoice_id WHERE invoice_id = " +
+      db_.url(), "UPDATE invoices SET state = '" + GetParam() +
+                     "', number = 'T-' || invoice_id, outstanding_minor = CASE WHEN '" + GetParam() +
+                     "' = 'void' THEN 0 ELSE outstanding_minor END WHERE invoice_id = " +
                      std::to_string(invoice->id));
   const std::string before = InvoiceRow(invoice->id);
 

@@ -99,7 +99,8 @@ struct ModelInvoice {
   int64_t applied = 0;
   bool nothing_to_send = false;
   int64_t version = 0;
-  int64_t Outstanding() const { return std::max<int64_t>(total - applied, 0); }  // LC-3
+  // LC-3; a VOID invoice is owed by no one.
+  int64_t Outstanding() const { return state == domain::InvoiceState::kVoid ? 0 : std::max<int64_t>(total - applied, 0); }
 };
 
 struct ModelPayment {

@@ -463,7 +463,8 @@ TEST_F(InvoiceRepositoryTest, UpdateReplacesLinesInNewOrderAndBumpsVersion) {
   next.lines = {Line("c", 10000, 300, 0), Line("a", 20000, 100, 0), Line("d", 10000, 1, 0)};
   ASSERT_TRUE(domain::ComputeTotals(next).ok());
   absl::StatusOr<domain::Invoice> updated =
-      db_.Run([&](storage::Transaction& tx) { return storage::UpdateInvoice(tx, company_id_, next, At(2024, 3, 2)); });
+      db_.Run([&](storage::Transaction& tx) { return storage::UpdateInvoice(tx, company_id_, next, At(2024, 3, 2), storage::LinesChange::kReplace);
+      });
   ASSERT_TRUE(updated.ok()) << updated.status();
   EXPECT_THAT(Descriptions(*updated), ElementsAre("c", "a", "d"));
   EXPECT_EQ(updated->total_minor, 501);

@@ -175,7 +175,8 @@ TEST_F(TenancyTest, InvoiceRepositoryUpdateOfOtherCompanysInvoiceIsNotFound) {
   domain::Invoice patch = *own;
   patch.po_number = "hijacked";
   absl::StatusOr<domain::Invoice> updated =
-      db_.Run([&](storage::Transaction& tx) { return storage::UpdateInvoice(tx, b_, patch, At(2024, 4, 1)); });
+      db_.Run([&](storage::Transaction& tx) { return storage::UpdateInvoice(tx, b_, patch, At(2024, 4, 1), storage::LinesChange::kReplace);
+      });
   EXPECT_EQ(updated.status().code(), absl::StatusCode::kNotFound) << updated.status();
   EXPECT_EQ(db_.Scalar("SELECT po_number || ' v' || version FROM invoices"), " v1");
   EXPECT_EQ(db_.Scalar("SELECT count(*) FROM invoice_lines"), "1");

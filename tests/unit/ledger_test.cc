@@ -60,7 +60,8 @@ Invoice MakeInvoice(int64_t id, int64_t customer, const std::string& currency, I
   invoice.state = state;
   invoice.total_minor = total;
   invoice.applied_minor = applied;
-  invoice.outstanding_minor = total > applied ? total - applied : 0;
+  // LC-3; a VOID invoice is owed by no one.
+  invoice.outstanding_minor = state == InvoiceState::kVoid ? 0 : (total > applied ? total - applied : 0);
   return invoice;
 }
 
@@ -114,7 +115,7 @@ Payment& PaymentById(LedgerSnapshot& snapshot, int64_t id) {
 //                       2500 on it was reversed)
 //   invoice 103 DRAFT   total  2000, applied     0 (payment 1's 1500 on it
 //                       was released when it went back to DRAFT, BP-8)
-//   invoice 104 VOID    total   700, applied     0
+//   invoice 104 VOID    total   700, applied     0, outstanding 0
 //   payment 1 12000: 6000→101, 3000→102 applied, 1500→103 released;
 //                    unapplied 3000
 //   payment 2  5000: 4000→101 applied from its prepayment; unapplied 1000

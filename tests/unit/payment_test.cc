@@ -36,32 +36,6 @@ Payment WithAllocations(std::vector<Allocation> allocations) {
 }
 
 // ---------------------------------------------------------------------------
-// AppliedAmount
-
-TEST(AppliedAmountTest, NoAllocationsIsZero) {  // LC-3
-  EXPECT_EQ(AppliedAmount(WithAllocations({})), 0);
-}
-
-TEST(AppliedAmountTest, SumsOnlyAppliedAllocations) {  // LC-3, BP-8
-  Payment payment = WithAllocations({
-      Alloc(1, 1'000, AllocationState::kApplied),
-      Alloc(2, 200, AllocationState::kReleased),
-      Alloc(3, 30, AllocationState::kReversed),
-      Alloc(4, 4, AllocationState::kApplied, AllocationSource::kPrepayment),
-      Alloc(5, 50'000, AllocationState::kReleased, AllocationSource::kPrepayment),
-  });
-  EXPECT_EQ(AppliedAmount(payment), 1'004);
-}
-
-TEST(AppliedAmountTest, NothingAppliedWhenAllReleasedOrReversed) {  // BP-8
-  Payment payment = WithAllocations({
-      Alloc(1, 1'000, AllocationState::kReleased),
-      Alloc(2, 2'000, AllocationState::kReversed),
-  });
-  EXPECT_EQ(AppliedAmount(payment), 0);
-}
-
-// ---------------------------------------------------------------------------
 // AllInvoicesReverted
 
 TEST(AllInvoicesRevertedTest, FalseWithoutAllocations) {  // BP-10
