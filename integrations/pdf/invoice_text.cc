@@ -4,19 +4,12 @@
 #include "absl/strings/str_join.h"
 #include "server/domain/decimal.h"
 #include "server/domain/invoice.h"
+#include "server/domain/money.h"
 
 namespace invoicehub::pdf {
 
 std::string AmountText(int64_t minor_units, int minor_digits, const std::string& currency_code) {
-  // Unsigned magnitude, because negating INT64_MIN would overflow.
-  bool negative = minor_units < 0;
-  uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(minor_units) : static_cast<uint64_t>(minor_units);
-  std::string digits = absl::StrCat(magnitude);
-  size_t fraction_digits = static_cast<size_t>(minor_digits);
-  if (digits.size() <= fraction_digits) digits.insert(0, fraction_digits + 1 - digits.size(), '0');
-  std::string whole = digits.substr(0, digits.size() - fraction_digits);
-  std::string fraction = digits.substr(digits.size() - fraction_digits);
-  return absl::StrCat(negative ? "-" : "", whole, fraction.empty() ? "" : ".", fraction, " ", currency_code);
+  return absl::StrCat(domain::FormatMinorUnits(minor_units, minor_digits), " ", currency_code);
 }
 
 std::string QuantityText(int64_t quantity_e4) {

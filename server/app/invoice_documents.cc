@@ -7,7 +7,6 @@
 #include "server/app/api_key_secrets.h"
 #include "server/domain/company.h"
 #include "server/domain/customer.h"
-#include "server/domain/decimal.h"
 #include "server/domain/email_template.h"
 #include "server/domain/invoice_lifecycle.h"
 #include "server/domain/money.h"
@@ -28,7 +27,7 @@ absl::StatusOr<domain::Invoice> FindAtVersion(storage::Transaction& tx, int64_t 
 }
 
 std::string AmountText(const domain::Invoice& invoice, int64_t minor) {
-  return domain::FormatScaledDecimal(minor, domain::CurrencyMinorDigits(invoice.currency_code).value_or(2));
+  return domain::FormatMinorUnits(minor, domain::CurrencyMinorDigits(invoice.currency_code).value_or(2));
 }
 
 std::string DateText(absl::CivilDay day) {

@@ -4,6 +4,8 @@
 #include <array>
 #include <limits>
 
+#include "absl/strings/str_cat.h"
+
 namespace invoicehub::domain {
 namespace {
 
@@ -53,6 +55,18 @@ std::optional<int> CurrencyMinorDigits(std::string_view currency_code) {
                              [](const CurrencyInfo& info, std::string_view code) { return info.code < code; });
   if (it == kCurrencies.end() || it->code != currency_code) return std::nullopt;
   return it->minor_digits;
+}
+
+std::string FormatMinorUnits(int64_t minor_units, int minor_digits) {
+  // Unsigned magnitude, because negating INT64_MIN would overflow.
+  bool negative = minor_units < 0;
+  uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(minor_units) : static_cast<uint64_t>(minor_units);
+  std::string digits = absl::StrCat(magnitude);
+  size_t fraction_digits = static_cast<size_t>(std::max(minor_digits, 0));
+  if (digits.size() <= fraction_digits) digits.insert(0, fraction_digits + 1 - digits.size(), '0');
+  std::string whole = digits.substr(0, digits.size() - fraction_digits);
+  std::string fraction = digits.substr(digits.size() - fraction_digits);
+  return absl::StrCat(negative ? "-" : "", whole, fraction.empty() ? "" : ".", fraction);
 }
 
 std::optional<int64_t> CheckedAdd(int64_t a, int64_t b) {

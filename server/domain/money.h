@@ -22,6 +22,11 @@ inline bool IsKnownCurrency(std::string_view code) {
   return CurrencyMinorDigits(code).has_value();
 }
 
+// "1945.80" for 194580 with 2 digits, "1235" with 0, "-0.125" with 3: a
+// plain decimal with exactly `minor_digits` fraction digits, trailing zeros
+// kept (it is an amount, not a measurement), no separators, no locale.
+std::string FormatMinorUnits(int64_t minor_units, int minor_digits);
+
 std::optional<int64_t> CheckedAdd(int64_t a, int64_t b);
 std::optional<int64_t> CheckedSub(int64_t a, int64_t b);
 

@@ -460,6 +460,17 @@ TEST_F(InvoiceDocumentsTest, EmailFromDefaultTemplate) {  // BP-4, LC-3
                               kUnicodeCompany + "\n");
 }
 
+// Amounts keep every minor digit: 2 x 900.00 + 8.1% is "1945.80", never
+// "1945.8".
+TEST_F(InvoiceDocumentsTest, EmailAmountsKeepEveryMinorDigit) {  // BP-4
+  v1::Invoice invoice = Moved(NewDraft({Line("Workshop", "2", 90000, "8.1")}), Move::kFinalize);
+  ASSERT_EQ(invoice.total().minor_units(), 194580);
+  v1::InvoiceEmail email;
+  grpc::Status status = RenderEmail(invoice.id(), &email);
+  ASSERT_TRUE(status.ok()) << StatusText(status);
+  EXPECT_THAT(email.body(), ::testing::HasSubstr("Amount due: CHF 1945.80\n"));
+}
+
 // BP-4: every placeholder of the company's own templates is filled from the
 // FINAL invoice (spaces inside the braces allowed); other braces are text.
 // Amounts are decimals with the currency's digits (none for JPY).

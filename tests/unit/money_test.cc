@@ -146,5 +146,16 @@ TEST(MulDivRoundedTest, NonPositiveDenominatorIsNullopt) {
   EXPECT_FALSE(MulDivRounded(10, 1, kMin).has_value());
 }
 
+// Amounts in emails and PDFs keep every minor digit: "1945.80", not "1945.8".
+TEST(FormatMinorUnitsTest, KeepsEveryMinorDigit) {  // BP-4 (amount_due in the email)
+  EXPECT_EQ(FormatMinorUnits(194580, 2), "1945.80");
+  EXPECT_EQ(FormatMinorUnits(100, 2), "1.00");
+  EXPECT_EQ(FormatMinorUnits(5, 2), "0.05");
+  EXPECT_EQ(FormatMinorUnits(0, 2), "0.00");
+  EXPECT_EQ(FormatMinorUnits(1235, 0), "1235");
+  EXPECT_EQ(FormatMinorUnits(-125, 3), "-0.125");
+  EXPECT_EQ(FormatMinorUnits(std::numeric_limits<int64_t>::min(), 2), "-92233720368547758.08");
+}
+
 }  // namespace
 }  // namespace invoicehub::domain
