@@ -105,7 +105,10 @@ void ToProto(const app::LedgerReport& report, v1::CheckLedgerResponse* out) {
   out->set_clean(report.differences.empty());
   out->set_invoices_checked(report.invoices_checked);
   out->set_payments_checked(report.payments_checked);
-  for (const domain::LedgerDifference& difference : report.differences) {
+  out->set_difference_count(static_cast<int64_t>(report.differences.size()));
+  constexpr size_t kMaxListed = 1000;
+  for (size_t i = 0; i < report.differences.size() && i < kMaxListed; ++i) {
+    const domain::LedgerDifference& difference = report.differences[i];
     v1::LedgerDifference* proto = out->add_differences();
     proto->set_customer_id(FormatId(difference.customer_id));
     proto->set_subject(difference.subject);

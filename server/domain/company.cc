@@ -40,6 +40,10 @@ void ValidateCompany(FieldErrors& errors, const std::string& field, const Compan
     if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '/') prefix_ok = false;
   if (!prefix_ok)
     errors.Add(field + ".invoice_number_prefix", "must be 1 to 12 of A-Z, a-z, 0-9, '-', '_', '/'");
+  // LC-2: the digits of the number follow the prefix; a prefix ending in a
+  // digit would let "INV1" + 000005 and "INV" + 1000005 be the same number.
+  else if (absl::ascii_isdigit(static_cast<unsigned char>(prefix.back())))
+    errors.Add(field + ".invoice_number_prefix", "must not end in a digit: the invoice number's digits follow it");
   ValidateAddress(errors, field + ".address", company.address);
   // BP-4: an unknown placeholder is refused here, when the template is saved.
   ValidateEmailTemplate(errors, field + ".email_subject_template", company.email_subject_template,

@@ -124,7 +124,8 @@ TEST(ValidateCompanyTest, InvoiceNumberPrefix) {
     company.invoice_number_prefix = good;
     EXPECT_THAT(Validate(company).violations(), IsEmpty()) << good;
   }
-  for (const char* bad : {"", "abcdefghijklm", "INV 1", "INV.", "RÉ-", "INV\n", "#1"}) {
+  // LC-2: "INV1" + 000005 would read as "INV" + 1000005.
+  for (const char* bad : {"", "abcdefghijklm", "INV 1", "INV.", "RÉ-", "INV\n", "#1", "INV1", "2024"}) {
     Company company = ValidCompany();
     company.invoice_number_prefix = bad;
     EXPECT_THAT(test::FieldsOf(Validate(company)), ElementsAre("company.invoice_number_prefix")) << bad;
