@@ -8,6 +8,7 @@
 #include <chrono>
 #include <iostream>
 #include <latch>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -134,34 +135,38 @@ class PaymentTest : public CompanyWithClerkTest {
         std::to_string(after_unapplied) + "'");
   }
 
-  std::vector<v1::Invoice> AllInvoices() {
-    std::vector<v1::Invoice> all;
-    v1::ListInvoicesRequest request;
+  // Every item of a paged List call, page after page.
+  template <typename Item, typename Request, typename Response>
+  std::vector<Item> AllPages(const std::function<grpc::Status(const Request&, Response*)>& list,
+                             const std::function<const google::protobuf::RepeatedPtrField<Item>&(const Response&)>& items) {
+    std::vector<Item> all;
+    Request request;
     request.set_page_size(500);
     do {
-      v1::ListInvoicesResponse response;
-      grpc::Status status = api().invoices().ListInvoices(ApiClient::Context(clerk_).get(), request, &response);
+      Response response;
+      grpc::Status status = list(request, &response);
       EXPECT_TRUE(status.ok()) << StatusText(status);
       if (!status.ok()) break;
-      all.insert(all.end(), response.invoices().begin(), response.invoices().end());
+      all.insert(all.end(), items(response).begin(), items(response).end());
       request.set_page_token(response.next_page_token());
     } while (!request.page_token().empty());
     return all;
   }
 
+  std::vector<v1::Invoice> AllInvoices() {
+    return AllPages<v1::Invoice, v1::ListInvoicesRequest, v1::ListInvoicesResponse>(
+        [&](const v1::ListInvoicesRequest& request, v1::ListInvoicesResponse* response) {
+          return api().invoices().ListInvoices(ApiClient::Context(clerk_).get(), request, response);
+        },
+        [](const v1::ListInvoicesResponse& response) -> const auto& { return response.invoices(); });
+  }
+
   std::vector<v1::Payment> AllPayments() {
-    std::vector<v1::Payment> all;
-    v1::ListPaymentsRequest request;
-    request.set_page_size(500);
-    do {
-      v1::ListPaymentsResponse response;
-      grpc::Status status = api().payments().ListPayments(ApiClient::Context(clerk_).get(), request, &response);
-      EXPECT_TRUE(status.ok()) << StatusText(status);
-      if (!status.ok()) break;
-      all.insert(all.end(), response.payments().begin(), response.payments().end());
-      request.set_page_token(response.next_page_token());
-    } while (!request.page_token().empty());
-    return all;
+    return AllPages<v1::Payment, v1::ListPaymentsRequest, v1::ListPaymentsResponse>(
+        [&](const v1::ListPaymentsRequest& request, v1::ListPaymentsResponse* response) {
+          return api().payments().ListPayments(ApiClient::Context(clerk_).get(), request, response);
+        },
+        [](const v1::ListPaymentsResponse& response) -> const auto& { return response.payments(); });
   }
 
   // The ledger as the client adds it up (LC-3, BP-8, BP-10).
