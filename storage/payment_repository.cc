@@ -108,18 +108,17 @@ domain::Allocation AllocationFromRow(const soci::row& row) {
 void LoadAllocations(Transaction& tx, int64_t company_id, std::vector<domain::Payment>& payments,
                      bool all_of_company) {
   if (payments.empty()) return;
-  const bool all = all_of_company;
   std::map<int64_t, domain::Payment*> by_id;
   for (domain::Payment& payment : payments) by_id[payment.id] = &payment;
   long long company = company_id;
   std::string ids =
-      all ? "" : absl::StrCat("{", absl::StrJoin(payments, ",", [](std::string* out, const domain::Payment& p) {
+      all_of_company ? "" : absl::StrCat("{", absl::StrJoin(payments, ",", [](std::string* out, const domain::Payment& p) {
                                 absl::StrAppend(out, p.id);
                               }), "}");
   std::string sql = absl::StrCat(kAllocationColumns,
-                                 all ? "" : " AND payment_id = ANY(CAST(:ids AS bigint[]))", " ORDER BY allocation_id");
+                                 all_of_company ? "" : " AND payment_id = ANY(CAST(:ids AS bigint[]))", " ORDER BY allocation_id");
   std::vector<domain::Allocation> allocations;
-  if (all) {
+  if (all_of_company) {
     soci::rowset<soci::row> rows = (tx.session().prepare << sql, soci::use(company, "company_id"));
     for (const soci::row& row : rows) allocations.push_back(AllocationFromRow(row));
   } else {
