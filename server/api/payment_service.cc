@@ -15,13 +15,6 @@ namespace {
 using domain::Permission;
 using domain::Principal;
 
-// Money moves only with a request_id: a client that retries after a lost
-// answer must get the first answer back, never a second payment.
-void RequireRequestId(domain::FieldErrors& errors, const std::string& request_id) {
-  if (request_id.empty())
-    errors.Add("request_id", "is required when money moves, so that a retry cannot move it twice");
-}
-
 // Audits what a payment use case changed: the payment and its invoices.
 void AuditPaymentMove(MutationScope& scope, int64_t company_id, const app::PaymentMoveResult& result,
                       v1::Payment* payment_response) {
@@ -46,7 +39,6 @@ grpc::Status PaymentService::RecordPayment(grpc::ServerContext* context, const v
   return HandleCall(deps_, context, *request, Permission::kWriteRecords, [&](const Principal& principal) {
     domain::FieldErrors errors;
     app::PaymentInput input = FromProto(errors, *request);
-    RequireRequestId(errors, request->request_id());
     return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
       ASSIGN_OR_RETURN(app::PaymentMoveResult result,
                        app::RecordPayment(scope.tx(), principal.company_id, input, scope.now(), errors));
@@ -122,7 +114,6 @@ grpc::Status PaymentService::ApplyPrepayment(grpc::ServerContext* context, const
     domain::FieldErrors errors;
     int64_t payment_id = ParseId(errors, "payment_id", request->payment_id());
     int64_t invoice_id = ParseId(errors, "invoice_id", request->invoice_id());
-    RequireRequestId(errors, request->request_id());
     std::optional<domain::Money> amount;
     if (request->has_amount()) {
       amount = domain::Money{request->amount().currency_code(), request->amount().minor_units()};

@@ -529,10 +529,7 @@ TEST_F(PaymentTest, RefusedPaymentsStoreNothing) {  // LC-3
     std::string rule;                 // for FAILED_PRECONDITION
   };
   const std::string me = customer_.id();
-  v1::RecordPaymentRequest without_request_id = PaymentRequest(me, 10000, {{a.id(), 6000}});
-  without_request_id.clear_request_id();  // money moves only with a retry-safe id
   std::vector<Case> cases = {
-      {"no request_id", without_request_id, StatusCode::INVALID_ARGUMENT, {"request_id"}, ""},
       {"sum over amount",
        PaymentRequest(me, 10000, {{a.id(), 6000}, {b.id(), 5000}}),
        StatusCode::INVALID_ARGUMENT,
@@ -736,6 +733,22 @@ TEST_F(PaymentTest, ViewerReadsButCannotChangePayments) {  // BP-8
   EXPECT_EQ(status.error_code(), StatusCode::PERMISSION_DENIED) << StatusText(status);
   status = api().admin().CheckLedger(ApiClient::Context(viewer).get(), v1::CheckLedgerRequest(), &report);
   EXPECT_EQ(status.error_code(), StatusCode::PERMISSION_DENIED) << StatusText(status);
+}
+
+// request_id is optional, as on every mutating RPC: without one, each call
+// is a payment of its own (the server cannot tell a retry from a second
+// payment of the same amount; the API documents to send one).
+TEST_F(PaymentTest, PaymentsWithoutRequestIdAreEachRecorded) {  // LC-3
+  v1::Invoice invoice = Final(10000);
+  v1::RecordPaymentRequest request = PaymentRequest(customer_.id(), 3000, {{invoice.id(), 3000}});
+  request.clear_request_id();
+  v1::Payment first, second;
+  ASSERT_TRUE(Record(request, &first).ok());
+  grpc::Status status = Record(request, &second);
+  ASSERT_TRUE(status.ok()) << StatusText(status);
+  EXPECT_NE(first.id(), second.id());
+  EXPECT_EQ(Get(invoice.id()).outstanding().minor_units(), 4000);
+  ExpectLedgerClean();
 }
 
 // A retried RecordPayment (same request_id), one after the other or several
