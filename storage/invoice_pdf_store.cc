@@ -2,7 +2,6 @@
 
 #include <soci/soci.h>
 
-#include "server/domain/status_macros.h"
 #include "storage/sql_codec.h"
 
 namespace invoicehub::storage {
@@ -22,8 +21,8 @@ constexpr char kSelectNewestPdf[] =
 
 }  // namespace
 
-absl::StatusOr<StoredPdf> SaveInvoicePdf(Transaction& tx, int64_t company_id, int64_t invoice_id,
-                                         const std::string& pdf, const std::string& sha256, absl::Time now) {
+int SaveInvoicePdf(Transaction& tx, int64_t company_id, int64_t invoice_id, const std::string& pdf,
+                   const std::string& sha256, absl::Time now) {
   long long company = company_id, company2 = company_id, invoice = invoice_id, invoice2 = invoice_id;
   long long micros = ToMicros(now);
   std::string hex = BytesToHex(pdf);
@@ -31,7 +30,7 @@ absl::StatusOr<StoredPdf> SaveInvoicePdf(Transaction& tx, int64_t company_id, in
   tx.session() << kInsertPdf, soci::use(company, "company_id"), soci::use(invoice, "invoice_id"),
       soci::use(hex, "pdf_hex"), soci::use(sha256, "sha256"), soci::use(micros, "now"),
       soci::use(company2, "company_id2"), soci::use(invoice2, "invoice_id2"), soci::into(revision);
-  return StoredPdf{revision, pdf, sha256, now};
+  return revision;
 }
 
 std::optional<StoredPdf> FindInvoicePdf(Transaction& tx, int64_t company_id, int64_t invoice_id) {

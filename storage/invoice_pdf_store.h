@@ -4,7 +4,6 @@
 #include <optional>
 #include <string>
 
-#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "storage/database.h"
 
@@ -17,9 +16,9 @@ struct StoredPdf {
   absl::Time create_time;
 };
 
-// Keeps `pdf` as the invoice's newest revision; earlier ones stay.
-absl::StatusOr<StoredPdf> SaveInvoicePdf(Transaction& tx, int64_t company_id, int64_t invoice_id,
-                                         const std::string& pdf, const std::string& sha256, absl::Time now);
+// Keeps `pdf` as the invoice's newest revision (returned); earlier ones stay.
+int SaveInvoicePdf(Transaction& tx, int64_t company_id, int64_t invoice_id, const std::string& pdf,
+                   const std::string& sha256, absl::Time now);
 
 // The newest revision; nullopt when the invoice was never finalized.
 std::optional<StoredPdf> FindInvoicePdf(Transaction& tx, int64_t company_id, int64_t invoice_id);

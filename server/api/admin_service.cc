@@ -73,7 +73,7 @@ grpc::Status AdminService::UpdateCompany(grpc::ServerContext* context, const v1:
     return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
       ASSIGN_OR_RETURN(auto change,
                        app::UpdateCompany(scope.tx(), company_id, FromProto(request->company()), mask, scope.now()));
-      scope.RespondWithChange(company_id, "company", company_id, change, response);
+      scope.AuditChange(company_id, "company", company_id, change, response);
       return absl::OkStatus();
     });
   });
@@ -118,7 +118,7 @@ grpc::Status AdminService::RevokeApiKey(grpc::ServerContext* context, const v1::
     RETURN_IF_ERROR(errors.ToStatus());
     return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
       ASSIGN_OR_RETURN(auto change, app::RevokeApiKey(scope.tx(), company_id, api_key_id, scope.now()));
-      scope.RespondWithChange(company_id, "api_key", api_key_id, change, response);
+      scope.AuditChange(company_id, "api_key", api_key_id, change, response);
       return absl::OkStatus();
     });
   });

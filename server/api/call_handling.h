@@ -46,14 +46,16 @@ class MutationScope {
   void Audit(int64_t company_id, const std::string& entity_type, int64_t entity_id,
              const google::protobuf::Message* before, const google::protobuf::Message& after);
 
-  // Answers an update with the entity as it now is, and audits the change.
+  // Audits the change of one entity and fills `after` with the entity as it
+  // now is: the response of an update, or a scratch message for an entity
+  // the call changed on the way.
   template <typename Entity, typename Proto>
-  void RespondWithChange(int64_t company_id, const std::string& entity_type, int64_t entity_id,
-                         const app::Change<Entity>& change, Proto* response) {
+  void AuditChange(int64_t company_id, const std::string& entity_type, int64_t entity_id,
+                   const app::Change<Entity>& change, Proto* after) {
     Proto before;
     ToProto(change.before, &before);
-    ToProto(change.after, response);
-    Audit(company_id, entity_type, entity_id, &before, *response);
+    ToProto(change.after, after);
+    Audit(company_id, entity_type, entity_id, &before, *after);
   }
 
  private:

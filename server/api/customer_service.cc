@@ -74,7 +74,7 @@ grpc::Status CustomerService::UpdateCustomer(grpc::ServerContext* context, const
     RETURN_IF_ERROR(errors.ToStatus());
     return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
       ASSIGN_OR_RETURN(auto change, app::UpdateCustomer(scope.tx(), principal.company_id, patch, mask, scope.now()));
-      scope.RespondWithChange(principal.company_id, "customer", patch.id, change, response);
+      scope.AuditChange(principal.company_id, "customer", patch.id, change, response);
       return absl::OkStatus();
     });
   });

@@ -1,7 +1,6 @@
 // InvoiceService: the moves between DRAFT, FINAL, REISSUE and VOID.
 
 #include "server/api/invoice_service.h"
-#include "server/api/payment_convert.h"
 #include "server/api/proto_convert.h"
 #include "server/app/invoice_lifecycle_actions.h"
 #include "server/domain/status_macros.h"
@@ -28,8 +27,11 @@ absl::Status RunMove(const ApiDeps& deps, const Principal& principal, const Requ
   return RunMutation(deps, principal, request, request.request_id(), response, [&](MutationScope& scope) {
     ASSIGN_OR_RETURN(app::InvoiceMoveResult result,
                      move(scope.tx(), principal.company_id, invoice_id, request.version(), scope.now()));
-    scope.RespondWithChange(principal.company_id, "invoice", invoice_id, result.invoice, response);
-    AuditPayments(scope, principal.company_id, result.payments);
+    scope.AuditChange(principal.company_id, "invoice", invoice_id, result.invoice, response);
+    for (const app::Change<domain::Payment>& payment : result.payments) {
+      v1::Payment after;
+      scope.AuditChange(principal.company_id, "payment", payment.after.id, payment, &after);
+    }
     return absl::OkStatus();
   });
 }

@@ -100,7 +100,7 @@ grpc::Status InvoiceService::UpdateInvoice(grpc::ServerContext* context, const v
     return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
       ASSIGN_OR_RETURN(auto change, app::UpdateEditableInvoice(scope.tx(), principal.company_id, invoice_id,
                                                             request->version(), input, mask, scope.now(), errors));
-      scope.RespondWithChange(principal.company_id, "invoice", invoice_id, change, response);
+      scope.AuditChange(principal.company_id, "invoice", invoice_id, change, response);
       return absl::OkStatus();
     });
   });

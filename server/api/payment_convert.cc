@@ -118,14 +118,4 @@ void ToProto(const app::LedgerReport& report, v1::CheckLedgerResponse* out) {
   }
 }
 
-void AuditPayments(MutationScope& scope, int64_t company_id,
-                   const std::vector<app::Change<domain::Payment>>& changes) {
-  for (const app::Change<domain::Payment>& change : changes) {
-    v1::Payment before, after;
-    ToProto(change.before, &before);
-    ToProto(change.after, &after);
-    scope.Audit(company_id, "payment", change.after.id, &before, after);
-  }
-}
-
 }  // namespace invoicehub::api

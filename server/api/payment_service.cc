@@ -18,17 +18,16 @@ using domain::Principal;
 // Audits what a payment use case changed: the payment and its invoices.
 void AuditPaymentMove(MutationScope& scope, int64_t company_id, const app::PaymentMoveResult& result,
                       v1::Payment* payment_response) {
-  ToProto(result.payment, payment_response);
   if (result.payment_before) {
-    AuditPayments(scope, company_id, {{*result.payment_before, result.payment}});
+    scope.AuditChange(company_id, "payment", result.payment.id,
+                      app::Change<domain::Payment>{*result.payment_before, result.payment}, payment_response);
   } else {
+    ToProto(result.payment, payment_response);
     scope.Audit(company_id, "payment", result.payment.id, nullptr, *payment_response);
   }
   for (const app::Change<domain::Invoice>& change : result.invoices) {
-    v1::Invoice before, after;
-    ToProto(change.before, &before);
-    ToProto(change.after, &after);
-    scope.Audit(company_id, "invoice", change.after.id, &before, after);
+    v1::Invoice after;
+    scope.AuditChange(company_id, "invoice", change.after.id, change, &after);
   }
 }
 

@@ -16,11 +16,13 @@
 #include "invoicehub/v1/common.pb.h"
 #include "invoicehub/v1/customer_service.pb.h"
 #include "invoicehub/v1/invoice_service.pb.h"
+#include "invoicehub/v1/payment_service.pb.h"
 #include "server/domain/api_key.h"
 #include "server/domain/company.h"
 #include "server/domain/customer.h"
 #include "server/domain/field_errors.h"
 #include "server/domain/invoice.h"
+#include "server/domain/payment.h"
 #include "server/domain/update_mask.h"
 
 namespace invoicehub::api {
@@ -60,5 +62,9 @@ std::optional<domain::InvoiceState> ParseInvoiceStateFilter(domain::FieldErrors&
 std::vector<domain::InvoiceLineInput> FromProto(
     const google::protobuf::RepeatedPtrField<v1::InvoiceLine>& lines);
 void ToProto(const domain::Invoice& invoice, v1::Invoice* out);
+
+// Declared here, with the other entities, so that MutationScope::AuditChange
+// finds it; defined in payment_convert.cc.
+void ToProto(const domain::Payment& payment, v1::Payment* out);
 
 }  // namespace invoicehub::api

@@ -28,12 +28,12 @@ absl::StatusOr<domain::Invoice> LockForMove(storage::Transaction& tx, int64_t co
   return invoice;
 }
 
-absl::Status RenderAndStorePdf(storage::Transaction& tx, int64_t company_id, const domain::Invoice& invoice,
-                               absl::Time now) {
-  ASSIGN_OR_RETURN(domain::Company company, storage::FindCompany(tx, company_id));
-  ASSIGN_OR_RETURN(domain::Customer customer, storage::FindCustomer(tx, company_id, invoice.customer_id));
+absl::Status RenderAndStorePdf(storage::Transaction& tx, const domain::Company& company,
+                               const domain::Invoice& invoice, absl::Time now) {
+  ASSIGN_OR_RETURN(domain::Customer customer, storage::FindCustomer(tx, company.id, invoice.customer_id));
   ASSIGN_OR_RETURN(std::string pdf, pdf::RenderInvoicePdf(company, customer, invoice, invoice.pay_now_url));
-  return storage::SaveInvoicePdf(tx, company_id, invoice.id, pdf, Sha256Hex(pdf), now).status();
+  storage::SaveInvoicePdf(tx, company.id, invoice.id, pdf, Sha256Hex(pdf), now);
+  return absl::OkStatus();
 }
 
 // FINAL or REISSUE → `to` (DRAFT or REISSUE): BP-8 under the customer's
@@ -41,7 +41,7 @@ absl::Status RenderAndStorePdf(storage::Transaction& tx, int64_t company_id, con
 absl::StatusOr<InvoiceMoveResult> MoveBack(storage::Transaction& tx, int64_t company_id, int64_t invoice_id,
                                            int64_t expected_version, domain::InvoiceState to, absl::Time now) {
   ASSIGN_OR_RETURN(domain::Invoice unlocked, storage::FindInvoice(tx, company_id, invoice_id));
-  RETURN_IF_ERROR(LockCustomerLedger(tx, company_id, unlocked.customer_id));
+  RETURN_IF_ERROR(LockCustomerLedger(tx, company_id, unlocked.customer_id).status());
   ASSIGN_OR_RETURN(domain::Invoice before, LockForMove(tx, company_id, invoice_id, expected_version, to));
   std::vector<domain::LifecycleEvent> events;
   const std::string reason = absl::StrCat("invoice ", before.number, " went from ",
@@ -69,17 +69,17 @@ absl::StatusOr<InvoiceMoveResult> FinalizeInvoice(storage::Transaction& tx, int6
                                                   int64_t expected_version, absl::Time now) {
   ASSIGN_OR_RETURN(domain::Invoice before,
                    LockForMove(tx, company_id, invoice_id, expected_version, domain::InvoiceState::kFinal));
+  ASSIGN_OR_RETURN(domain::Company company, storage::FindCompany(tx, company_id));
   domain::Invoice next = before;
   next.state = domain::InvoiceState::kFinal;
   if (next.number.empty()) {  // LC-2: numbered once, at the first finalize
-    ASSIGN_OR_RETURN(domain::Company company, storage::FindCompany(tx, company_id));
     ASSIGN_OR_RETURN(int64_t number, storage::NextInvoiceNumber(tx, company_id));
     next.number = domain::FormatInvoiceNumber(company.invoice_number_prefix, number);
   }
   next.nothing_to_send = domain::NothingToSend(next);  // BP-2
   ASSIGN_OR_RETURN(domain::Invoice after,
                    storage::UpdateInvoice(tx, company_id, next, now, storage::LinesChange::kKeep));
-  RETURN_IF_ERROR(RenderAndStorePdf(tx, company_id, after, now));  // LC-2
+  RETURN_IF_ERROR(RenderAndStorePdf(tx, company, after, now));  // LC-2
   domain::LifecycleEventKind kind = before.state == domain::InvoiceState::kReissue
                                         ? domain::LifecycleEventKind::kInvoiceRefinalized
                                         : domain::LifecycleEventKind::kInvoiceFinalized;

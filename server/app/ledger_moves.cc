@@ -1,6 +1,5 @@
 #include "server/app/ledger_moves.h"
 
-#include <algorithm>
 #include <map>
 
 #include "server/domain/status_macros.h"
@@ -9,15 +8,16 @@
 
 namespace invoicehub::app {
 
-absl::Status LockCustomerLedger(storage::Transaction& tx, int64_t company_id, int64_t customer_id) {
+absl::StatusOr<domain::Customer> LockCustomerLedger(storage::Transaction& tx, int64_t company_id,
+                                                    int64_t customer_id) {
   // Not FOR UPDATE: a new invoice of the customer (a foreign key to its row)
   // need not wait for a payment to commit.
-  return storage::FindCustomer(tx, company_id, customer_id, storage::LockMode::kForNoKeyUpdate).status();
+  return storage::FindCustomer(tx, company_id, customer_id, storage::LockMode::kForNoKeyUpdate);
 }
 
 void SetApplied(domain::Invoice& invoice, int64_t applied_minor) {
   invoice.applied_minor = applied_minor;
-  invoice.outstanding_minor = std::max<int64_t>(invoice.total_minor - applied_minor, 0);
+  invoice.outstanding_minor = domain::Outstanding(invoice.total_minor, applied_minor);
 }
 
 absl::StatusOr<std::vector<Change<domain::Payment>>> ReleaseAllocations(

@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "server/app/change.h"
+#include "server/domain/customer.h"
 #include "server/domain/invoice.h"
 #include "server/domain/lifecycle_event.h"
 #include "server/domain/payment.h"
@@ -20,8 +21,9 @@ namespace invoicehub::app {
 
 // Serialises every change of one customer's payments and allocations (a row
 // lock on the customer until commit), so two of them can never interleave
-// and lock invoices and payments in opposite orders.
-absl::Status LockCustomerLedger(storage::Transaction& tx, int64_t company_id, int64_t customer_id);
+// and lock invoices and payments in opposite orders. Returns the customer.
+absl::StatusOr<domain::Customer> LockCustomerLedger(storage::Transaction& tx, int64_t company_id,
+                                                    int64_t customer_id);
 
 // Sets what is applied to `invoice` and its outstanding (LC-3).
 void SetApplied(domain::Invoice& invoice, int64_t applied_minor);

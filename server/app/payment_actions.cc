@@ -48,8 +48,7 @@ absl::StatusOr<PaymentMoveResult> RecordPayment(storage::Transaction& tx, int64_
                                                 domain::FieldErrors errors) {
   std::string currency;
   if (input.customer_id > 0) {
-    // The customer's ledger lock (LockCustomerLedger), taken with the read.
-    auto customer = storage::FindCustomer(tx, company_id, input.customer_id, storage::LockMode::kForNoKeyUpdate);
+    auto customer = LockCustomerLedger(tx, company_id, input.customer_id);
     if (absl::IsNotFound(customer.status())) {
       errors.Add("customer_id", "no such customer");
     } else {
@@ -148,7 +147,7 @@ absl::StatusOr<PaymentMoveResult> ApplyPrepayment(storage::Transaction& tx, int6
                                                   int64_t invoice_id, std::optional<domain::Money> amount,
                                                   absl::Time now) {
   ASSIGN_OR_RETURN(domain::Payment unlocked_payment, storage::FindPayment(tx, company_id, payment_id));
-  RETURN_IF_ERROR(LockCustomerLedger(tx, company_id, unlocked_payment.customer_id));
+  RETURN_IF_ERROR(LockCustomerLedger(tx, company_id, unlocked_payment.customer_id).status());
   auto unlocked = storage::FindInvoice(tx, company_id, invoice_id);
   if (absl::IsNotFound(unlocked.status())) return domain::InvalidField("invoice_id", "no such invoice");
   RETURN_IF_ERROR(unlocked.status());
@@ -204,7 +203,7 @@ absl::StatusOr<PaymentMoveResult> ReversePayment(storage::Transaction& tx, int64
                                                  int64_t expected_version, const std::string& reason,
                                                  absl::Time now) {
   ASSIGN_OR_RETURN(domain::Payment unlocked, storage::FindPayment(tx, company_id, payment_id));
-  RETURN_IF_ERROR(LockCustomerLedger(tx, company_id, unlocked.customer_id));
+  RETURN_IF_ERROR(LockCustomerLedger(tx, company_id, unlocked.customer_id).status());
   ASSIGN_OR_RETURN(domain::Payment payment,
                    storage::FindPayment(tx, company_id, payment_id, storage::LockMode::kForUpdate));
   RETURN_IF_ERROR(domain::CheckVersion("version", payment.version, expected_version));

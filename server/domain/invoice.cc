@@ -78,6 +78,11 @@ std::vector<InvoiceLine> ParseInvoiceLines(FieldErrors& errors, const std::strin
   return lines;
 }
 
+int64_t Outstanding(int64_t total_minor, int64_t applied_minor) {
+  std::optional<int64_t> outstanding = CheckedSub(total_minor, applied_minor);
+  return outstanding && *outstanding > 0 ? *outstanding : 0;
+}
+
 absl::Status ComputeTotals(Invoice& invoice, const std::string& field) {
   auto overflow = [&] {
     return InvalidField(field, "amounts are too large: a total does not fit in 64-bit minor units");
@@ -102,9 +107,7 @@ absl::Status ComputeTotals(Invoice& invoice, const std::string& field) {
   invoice.subtotal_minor = subtotal;
   invoice.tax_total_minor = tax_total;
   invoice.total_minor = *total;
-  // LC-3: outstanding = total - applied, never negative.
-  std::optional<int64_t> outstanding = CheckedSub(*total, invoice.applied_minor);
-  invoice.outstanding_minor = outstanding && *outstanding > 0 ? *outstanding : 0;
+  invoice.outstanding_minor = Outstanding(*total, invoice.applied_minor);
   assert(invoice.total_minor == invoice.subtotal_minor + invoice.tax_total_minor);
   assert(invoice.outstanding_minor >= 0 && invoice.outstanding_minor <= std::max<int64_t>(invoice.total_minor, 0));
   return absl::OkStatus();

@@ -77,6 +77,10 @@ std::vector<InvoiceLine> ParseInvoiceLines(FieldErrors& errors, const std::strin
                                            const std::vector<InvoiceLineInput>& inputs,
                                            const std::string& invoice_currency);
 
+// LC-3: what is still owed: total - applied, never negative (0 also when the
+// subtraction would overflow, which only corrupt figures can cause).
+int64_t Outstanding(int64_t total_minor, int64_t applied_minor);
+
 // Computes each line's net and tax and the invoice's subtotal, tax, total and
 // outstanding (LC-3). An amount beyond int64 is INVALID_ARGUMENT on `field`.
 absl::Status ComputeTotals(Invoice& invoice, const std::string& field = "lines");
