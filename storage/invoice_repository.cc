@@ -5,7 +5,6 @@
 #include <soci/soci.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "server/domain/status_macros.h"
 #include "storage/record_ids.h"
 #include "storage/sql_codec.h"
@@ -135,9 +134,7 @@ void LoadLines(Transaction& tx, int64_t company_id, std::vector<domain::Invoice>
   std::map<int64_t, domain::Invoice*> by_id;
   for (domain::Invoice& invoice : invoices) by_id[invoice.id] = &invoice;
   long long company = company_id;
-  std::string ids = absl::StrCat(
-      "{", absl::StrJoin(invoices, ",", [](std::string* out, const domain::Invoice& i) { absl::StrAppend(out, i.id); }),
-      "}");
+  std::string ids = IdArrayLiteral(invoices);
   soci::rowset<soci::row> rows =
       (tx.session().prepare << kSelectLines, soci::use(company, "company_id"), soci::use(ids, "ids"));
   for (const soci::row& row : rows) {
@@ -179,7 +176,8 @@ absl::StatusOr<domain::Invoice> InsertInvoice(Transaction& tx, int64_t company_i
   return FindInvoice(tx, company_id, id);
 }
 
-absl::StatusOr<domain::Invoice> FindInvoice(Transaction& tx, int64_t company_id, int64_t invoice_id, LockMode lock) {
+absl::StatusOr<domain::Invoice> FindInvoice(Transaction& tx, int64_t company_id, int64_t invoice_id, LockMode lock,
+                                            InvoiceLines lines) {
   long long company = company_id, id = invoice_id;
   soci::row row;
   tx.session() << absl::StrCat(kColumns, " WHERE company_id = :company_id AND invoice_id = :invoice_id",
@@ -187,7 +185,7 @@ absl::StatusOr<domain::Invoice> FindInvoice(Transaction& tx, int64_t company_id,
       soci::use(company, "company_id"), soci::use(id, "invoice_id"), soci::into(row);
   if (!tx.session().got_data()) return absl::NotFoundError(absl::StrCat("invoice ", invoice_id, " not found"));
   std::vector<domain::Invoice> found = {FromRow(row)};
-  LoadLines(tx, company_id, found);
+  if (lines == InvoiceLines::kLoad) LoadLines(tx, company_id, found);
   return std::move(found.front());
 }
 
@@ -210,7 +208,12 @@ absl::StatusOr<domain::Invoice> UpdateInvoice(Transaction& tx, int64_t company_i
   update.execute(true);
   if (update.get_affected_rows() == 0) return absl::NotFoundError(absl::StrCat("invoice ", invoice.id, " not found"));
   if (lines == LinesChange::kReplace) InsertLines(tx, company_id, invoice.id, invoice.lines);
-  return FindInvoice(tx, company_id, invoice.id);
+  // The row as written (version, times); its lines are those just written or
+  // kept, so they need no second read.
+  ASSIGN_OR_RETURN(domain::Invoice saved,
+                   FindInvoice(tx, company_id, invoice.id, LockMode::kNone, InvoiceLines::kSkip));
+  saved.lines = invoice.lines;
+  return saved;
 }
 
 std::vector<domain::Invoice> ListInvoices(Transaction& tx, int64_t company_id, const InvoiceFilter& filter,

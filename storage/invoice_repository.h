@@ -17,15 +17,21 @@ namespace invoicehub::storage {
 absl::StatusOr<domain::Invoice> InsertInvoice(Transaction& tx, int64_t company_id, const domain::Invoice& invoice,
                                               absl::Time now);
 
-// The invoice with its lines; NOT_FOUND when the company has no such invoice.
+// kSkip for a caller that needs only the header (customer, state, amounts):
+// it saves the query for the lines.
+enum class InvoiceLines { kLoad, kSkip };
+
+// The invoice (with its lines unless kSkip); NOT_FOUND when the company has
+// no such invoice.
 absl::StatusOr<domain::Invoice> FindInvoice(Transaction& tx, int64_t company_id, int64_t invoice_id,
-                                            LockMode lock = LockMode::kNone);
+                                            LockMode lock = LockMode::kNone, InvoiceLines lines = InvoiceLines::kLoad);
 
 // A state move keeps the lines as stored; an edit replaces them.
 enum class LinesChange { kKeep, kReplace };
 
 // Writes header, state, number and totals (and the lines when asked), bumps
-// the version.
+// the version. The answer carries `invoice.lines`: pass an invoice read with
+// its lines.
 absl::StatusOr<domain::Invoice> UpdateInvoice(Transaction& tx, int64_t company_id, const domain::Invoice& invoice,
                                               absl::Time now, LinesChange lines);
 

@@ -5,7 +5,6 @@
 #include <soci/soci.h>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "server/domain/status_macros.h"
 #include "storage/record_ids.h"
 #include "storage/sql_codec.h"
@@ -111,10 +110,7 @@ void LoadAllocations(Transaction& tx, int64_t company_id, std::vector<domain::Pa
   std::map<int64_t, domain::Payment*> by_id;
   for (domain::Payment& payment : payments) by_id[payment.id] = &payment;
   long long company = company_id;
-  std::string ids =
-      all_of_company ? "" : absl::StrCat("{", absl::StrJoin(payments, ",", [](std::string* out, const domain::Payment& p) {
-                                absl::StrAppend(out, p.id);
-                              }), "}");
+  std::string ids = all_of_company ? "" : IdArrayLiteral(payments);
   std::string sql = absl::StrCat(kAllocationColumns,
                                  all_of_company ? "" : " AND payment_id = ANY(CAST(:ids AS bigint[]))", " ORDER BY allocation_id");
   std::vector<domain::Allocation> allocations;

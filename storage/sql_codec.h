@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "server/domain/address.h"
@@ -21,6 +22,15 @@ inline absl::Time FromMicros(long long micros) { return absl::FromUnixMicros(mic
 
 std::string DayToSql(absl::CivilDay day);
 absl::CivilDay DayFromSql(const std::string& text);
+
+// The ids of `records` (anything with an `id`) as a PostgreSQL array literal
+// "{1,2,3}", bound as text and cast: `= ANY(CAST(:ids AS bigint[]))`.
+template <typename Records>
+std::string IdArrayLiteral(const Records& records) {
+  std::string literal = "{";
+  for (const auto& record : records) absl::StrAppend(&literal, literal.size() > 1 ? "," : "", record.id);
+  return literal + "}";
+}
 
 // Binary columns travel hex-encoded (encode/decode(..., 'hex') in SQL).
 std::string BytesToHex(const std::string& bytes);

@@ -124,7 +124,9 @@ grpc::Status InvoiceService::ListInvoiceAttachments(grpc::ServerContext* context
     int64_t invoice_id = ParseId(errors, "invoice_id", request->invoice_id());
     RETURN_IF_ERROR(errors.ToStatus());
     return RunQuery(deps_, [&](storage::Transaction& tx) -> absl::Status {
-      RETURN_IF_ERROR(storage::FindInvoice(tx, principal.company_id, invoice_id).status());
+      RETURN_IF_ERROR(storage::FindInvoice(tx, principal.company_id, invoice_id, storage::LockMode::kNone,
+                                           storage::InvoiceLines::kSkip)
+                          .status());
       for (const storage::Attachment& attachment : storage::ListAttachments(tx, principal.company_id, invoice_id))
         ToProto(attachment, response->add_attachments());
       return absl::OkStatus();

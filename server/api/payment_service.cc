@@ -1,5 +1,7 @@
 #include "server/api/payment_service.h"
 
+#include <limits>
+
 #include "server/api/page_token.h"
 #include "server/api/payment_convert.h"
 #include "server/api/proto_convert.h"
@@ -7,7 +9,6 @@
 #include "server/domain/text_rules.h"
 #include "storage/customer_repository.h"
 #include "storage/payment_repository.h"
-#include "storage/sql_codec.h"
 
 namespace invoicehub::api {
 namespace {
@@ -90,16 +91,12 @@ grpc::Status PaymentService::ListPrepayments(grpc::ServerContext* context, const
     return RunQuery(deps_, [&](storage::Transaction& tx) -> absl::Status {
       ASSIGN_OR_RETURN(domain::Customer customer, storage::FindCustomer(tx, principal.company_id, filter.customer_id));
       int64_t total_open = 0;
-      // A customer has few open prepayments: all of them, read page by page.
-      storage::ListCursor after;
-      for (bool more = true; more;) {
-        auto page = storage::ListPayments(tx, principal.company_id, filter, after, kMaxPageSize);
-        more = page.size() == static_cast<size_t>(kMaxPageSize);
-        for (const domain::Payment& payment : page) {
-          ToProto(payment, response->add_payments());
-          total_open += payment.unapplied_minor;
-          after = {storage::ToMicros(payment.create_time), payment.id};
-        }
+      // A customer has few open prepayments: all of them, in one read.
+      for (const domain::Payment& payment : storage::ListPayments(tx, principal.company_id, filter,
+                                                                  storage::ListCursor{},
+                                                                  std::numeric_limits<int>::max())) {
+        ToProto(payment, response->add_payments());
+        total_open += payment.unapplied_minor;
       }
       *response->mutable_total_open() = MoneyProto(customer.currency_code, total_open);
       return absl::OkStatus();

@@ -21,7 +21,8 @@ namespace {
 
 absl::StatusOr<domain::Invoice> FindAtVersion(storage::Transaction& tx, int64_t company_id, int64_t invoice_id,
                                               int64_t expected_version) {
-  ASSIGN_OR_RETURN(domain::Invoice invoice, storage::FindInvoice(tx, company_id, invoice_id));
+  ASSIGN_OR_RETURN(domain::Invoice invoice, storage::FindInvoice(tx, company_id, invoice_id, storage::LockMode::kNone,
+                                                                 storage::InvoiceLines::kSkip));
   if (expected_version != 0) RETURN_IF_ERROR(domain::CheckVersion("version", invoice.version, expected_version));
   return invoice;
 }
@@ -79,7 +80,9 @@ absl::StatusOr<InvoiceEmail> RenderInvoiceEmail(storage::Transaction& tx, int64_
 
 absl::StatusOr<storage::Attachment> AddInvoiceAttachment(storage::Transaction& tx, int64_t company_id,
                                                          storage::Attachment attachment, absl::Time now) {
-  RETURN_IF_ERROR(storage::FindInvoice(tx, company_id, attachment.invoice_id).status());
+  RETURN_IF_ERROR(storage::FindInvoice(tx, company_id, attachment.invoice_id, storage::LockMode::kNone,
+                                       storage::InvoiceLines::kSkip)
+                      .status());
   attachment.sha256 = Sha256Hex(attachment.content);
   return storage::InsertAttachment(tx, company_id, attachment, now);
 }

@@ -40,7 +40,8 @@ absl::Status RenderAndStorePdf(storage::Transaction& tx, const domain::Company& 
 // ledger lock, then the invoice itself.
 absl::StatusOr<InvoiceMoveResult> MoveBack(storage::Transaction& tx, int64_t company_id, int64_t invoice_id,
                                            int64_t expected_version, domain::InvoiceState to, absl::Time now) {
-  ASSIGN_OR_RETURN(domain::Invoice unlocked, storage::FindInvoice(tx, company_id, invoice_id));
+  ASSIGN_OR_RETURN(domain::Invoice unlocked, storage::FindInvoice(tx, company_id, invoice_id, storage::LockMode::kNone,
+                                                                  storage::InvoiceLines::kSkip));
   RETURN_IF_ERROR(LockCustomerLedger(tx, company_id, unlocked.customer_id).status());
   ASSIGN_OR_RETURN(domain::Invoice before, LockForMove(tx, company_id, invoice_id, expected_version, to));
   std::vector<domain::LifecycleEvent> events;

@@ -80,7 +80,8 @@ absl::StatusOr<PaymentMoveResult> RecordPayment(storage::Transaction& tx, int64_
     allocated = *sum;
     // Only the payer's invoices are locked (its ledger lock is held): locking
     // another customer's invoice could deadlock with that customer's payment.
-    auto unlocked = storage::FindInvoice(tx, company_id, allocation.invoice_id);
+    auto unlocked = storage::FindInvoice(tx, company_id, allocation.invoice_id, storage::LockMode::kNone,
+                                         storage::InvoiceLines::kSkip);
     if (absl::IsNotFound(unlocked.status())) {
       errors.Add(path + ".invoice_id", "no such invoice");
       continue;
@@ -148,7 +149,8 @@ absl::StatusOr<PaymentMoveResult> ApplyPrepayment(storage::Transaction& tx, int6
                                                   absl::Time now) {
   ASSIGN_OR_RETURN(domain::Payment unlocked_payment, storage::FindPayment(tx, company_id, payment_id));
   RETURN_IF_ERROR(LockCustomerLedger(tx, company_id, unlocked_payment.customer_id).status());
-  auto unlocked = storage::FindInvoice(tx, company_id, invoice_id);
+  auto unlocked =
+      storage::FindInvoice(tx, company_id, invoice_id, storage::LockMode::kNone, storage::InvoiceLines::kSkip);
   if (absl::IsNotFound(unlocked.status())) return domain::InvalidField("invoice_id", "no such invoice");
   RETURN_IF_ERROR(unlocked.status());
   // Only an invoice of the payer is locked (see RecordPayment).
