@@ -5,6 +5,7 @@
 #include <soci/soci.h>
 
 #include "absl/strings/str_cat.h"
+#include "server/domain/enum_names.h"
 #include "server/domain/status_macros.h"
 #include "storage/record_ids.h"
 #include "storage/sql_codec.h"
@@ -57,44 +58,28 @@ constexpr char kListInvoices[] =
     " AND issue_date BETWEEN CAST(:from_date AS date) AND CAST(:to_date AS date)"
     " ORDER BY create_time, invoice_id LIMIT :limit";
 
-std::string StateName(domain::InvoiceState state) {
-  switch (state) {
-    case domain::InvoiceState::kDraft: return "draft";
-    case domain::InvoiceState::kFinal: return "final";
-    case domain::InvoiceState::kReissue: return "reissue";
-    case domain::InvoiceState::kVoid: return "void";
-  }
-  return "draft";
-}
+// The names the columns' CHECK constraints allow.
+constexpr domain::EnumNames<domain::InvoiceState, 4> kStates = {{
+    {domain::InvoiceState::kDraft, "draft"},
+    {domain::InvoiceState::kFinal, "final"},
+    {domain::InvoiceState::kReissue, "reissue"},
+    {domain::InvoiceState::kVoid, "void"},
+}};
+constexpr domain::EnumNames<domain::InvoiceKind, 3> kKinds = {{
+    {domain::InvoiceKind::kSales, "sales"},
+    {domain::InvoiceKind::kService, "service"},
+    {domain::InvoiceKind::kContract, "contract"},
+}};
 
-domain::InvoiceState StateFromName(const std::string& name) {
-  if (name == "final") return domain::InvoiceState::kFinal;
-  if (name == "reissue") return domain::InvoiceState::kReissue;
-  if (name == "void") return domain::InvoiceState::kVoid;
-  return domain::InvoiceState::kDraft;
-}
-
-std::string KindName(domain::InvoiceKind kind) {
-  switch (kind) {
-    case domain::InvoiceKind::kSales: return "sales";
-    case domain::InvoiceKind::kService: return "service";
-    case domain::InvoiceKind::kContract: return "contract";
-  }
-  return "sales";
-}
-
-domain::InvoiceKind KindFromName(const std::string& name) {
-  if (name == "service") return domain::InvoiceKind::kService;
-  if (name == "contract") return domain::InvoiceKind::kContract;
-  return domain::InvoiceKind::kSales;
-}
+std::string StateName(domain::InvoiceState state) { return domain::NameOf(kStates, state); }
+std::string KindName(domain::InvoiceKind kind) { return domain::NameOf(kKinds, kind); }
 
 domain::Invoice FromRow(const soci::row& row) {
   domain::Invoice invoice;
   invoice.id = row.get<long long>(0);
   invoice.customer_id = row.get<long long>(1);
-  invoice.state = StateFromName(row.get<std::string>(2));
-  invoice.kind = KindFromName(row.get<std::string>(3));
+  invoice.state = domain::ValueOf(kStates, row.get<std::string>(2)).value_or(domain::InvoiceState::kDraft);
+  invoice.kind = domain::ValueOf(kKinds, row.get<std::string>(3)).value_or(domain::InvoiceKind::kSales);
   invoice.number = row.get<std::string>(4);
   invoice.issue_date = DayFromSql(row.get<std::string>(5));
   invoice.due_date = DayFromSql(row.get<std::string>(6));

@@ -5,6 +5,7 @@
 #include <soci/soci.h>
 
 #include "absl/strings/str_cat.h"
+#include "server/domain/enum_names.h"
 #include "server/domain/status_macros.h"
 #include "storage/record_ids.h"
 #include "storage/sql_codec.h"
@@ -49,24 +50,20 @@ constexpr char kListPayments[] =
     " AND (:open_only = 0 OR unapplied_minor > 0)"
     " ORDER BY create_time, payment_id LIMIT :limit";
 
-domain::PaymentState PaymentStateFromName(const std::string& name) {
-  return name == "reversed" ? domain::PaymentState::kReversed : domain::PaymentState::kReceived;
-}
-
-std::string AllocationStateName(domain::AllocationState state) {
-  switch (state) {
-    case domain::AllocationState::kApplied: return "applied";
-    case domain::AllocationState::kReleased: return "released";
-    case domain::AllocationState::kReversed: return "reversed";
-  }
-  return "applied";
-}
-
-domain::AllocationState AllocationStateFromName(const std::string& name) {
-  if (name == "released") return domain::AllocationState::kReleased;
-  if (name == "reversed") return domain::AllocationState::kReversed;
-  return domain::AllocationState::kApplied;
-}
+// The names the columns' CHECK constraints allow.
+constexpr domain::EnumNames<domain::PaymentState, 2> kPaymentStates = {{
+    {domain::PaymentState::kReceived, "received"},
+    {domain::PaymentState::kReversed, "reversed"},
+}};
+constexpr domain::EnumNames<domain::AllocationSource, 2> kAllocationSources = {{
+    {domain::AllocationSource::kPayment, "payment"},
+    {domain::AllocationSource::kPrepayment, "prepayment"},
+}};
+constexpr domain::EnumNames<domain::AllocationState, 3> kAllocationStates = {{
+    {domain::AllocationState::kApplied, "applied"},
+    {domain::AllocationState::kReleased, "released"},
+    {domain::AllocationState::kReversed, "reversed"},
+}};
 
 domain::Payment PaymentFromRow(const soci::row& row) {
   domain::Payment payment;
@@ -78,7 +75,7 @@ domain::Payment PaymentFromRow(const soci::row& row) {
   payment.received_date = DayFromSql(row.get<std::string>(5));
   payment.method = domain::PaymentMethodFromName(row.get<std::string>(6)).value_or(domain::PaymentMethod::kOther);
   payment.reference = row.get<std::string>(7);
-  payment.state = PaymentStateFromName(row.get<std::string>(8));
+  payment.state = domain::ValueOf(kPaymentStates, row.get<std::string>(8)).value_or(domain::PaymentState::kReceived);
   payment.reversal_reason = row.get<std::string>(9);
   payment.version = row.get<long long>(10);
   payment.create_time = FromMicros(row.get<long long>(11));
@@ -93,8 +90,9 @@ domain::Allocation AllocationFromRow(const soci::row& row) {
   allocation.invoice_id = row.get<long long>(2);
   allocation.amount_minor = row.get<long long>(3);
   allocation.source =
-      row.get<std::string>(4) == "prepayment" ? domain::AllocationSource::kPrepayment : domain::AllocationSource::kPayment;
-  allocation.state = AllocationStateFromName(row.get<std::string>(5));
+      domain::ValueOf(kAllocationSources, row.get<std::string>(4)).value_or(domain::AllocationSource::kPayment);
+  allocation.state =
+      domain::ValueOf(kAllocationStates, row.get<std::string>(5)).value_or(domain::AllocationState::kApplied);
   allocation.end_reason = row.get<std::string>(6);
   allocation.create_time = FromMicros(row.get<long long>(7));
   if (long long end = row.get<long long>(8); end >= 0) allocation.end_time = FromMicros(end);
@@ -147,7 +145,7 @@ absl::StatusOr<int64_t> InsertPayment(Transaction& tx, int64_t company_id, const
 void InsertAllocation(Transaction& tx, int64_t company_id, const domain::Allocation& allocation, absl::Time now) {
   long long company = company_id, payment = allocation.payment_id, invoice = allocation.invoice_id;
   long long amount = allocation.amount_minor, micros = ToMicros(now);
-  std::string source = allocation.source == domain::AllocationSource::kPrepayment ? "prepayment" : "payment";
+  std::string source = domain::NameOf(kAllocationSources, allocation.source);
   tx.session() << kInsertAllocation, soci::use(company, "company_id"), soci::use(payment, "payment_id"),
       soci::use(invoice, "invoice_id"), soci::use(amount, "amount"), soci::use(source, "source"),
       soci::use(micros, "now");
@@ -156,7 +154,7 @@ void InsertAllocation(Transaction& tx, int64_t company_id, const domain::Allocat
 void EndAllocation(Transaction& tx, int64_t company_id, int64_t allocation_id, domain::AllocationState state,
                    const std::string& reason, absl::Time now) {
   long long company = company_id, id = allocation_id, micros = ToMicros(now);
-  std::string state_name = AllocationStateName(state);
+  std::string state_name = domain::NameOf(kAllocationStates, state);
   tx.session() << kEndAllocation, soci::use(state_name, "state"), soci::use(reason, "reason"),
       soci::use(micros, "now"), soci::use(company, "company_id"), soci::use(id, "allocation_id");
 }
@@ -175,7 +173,7 @@ absl::StatusOr<domain::Payment> FindPayment(Transaction& tx, int64_t company_id,
 
 void UpdatePayment(Transaction& tx, int64_t company_id, const domain::Payment& payment, absl::Time now) {
   long long company = company_id, id = payment.id, unapplied = payment.unapplied_minor, micros = ToMicros(now);
-  std::string state = payment.state == domain::PaymentState::kReversed ? "reversed" : "received";
+  std::string state = domain::NameOf(kPaymentStates, payment.state);
   tx.session() << kUpdatePayment, soci::use(state, "state"), soci::use(unapplied, "unapplied"),
       soci::use(payment.reversal_reason, "reason"), soci::use(micros, "now"), soci::use(company, "company_id"),
       soci::use(id, "payment_id");

@@ -1,12 +1,11 @@
 #include "server/domain/lifecycle_event.h"
 
-#include <array>
-#include <utility>
+#include "server/domain/enum_names.h"
 
 namespace invoicehub::domain {
 namespace {
 
-constexpr std::array<std::pair<LifecycleEventKind, const char*>, 10> kKindNames = {{
+constexpr EnumNames<LifecycleEventKind, 10> kKindNames = {{
     {LifecycleEventKind::kInvoiceFinalized, "invoice.finalized"},
     {LifecycleEventKind::kInvoiceRefinalized, "invoice.refinalized"},
     {LifecycleEventKind::kInvoiceReissued, "invoice.reissued"},
@@ -21,16 +20,10 @@ constexpr std::array<std::pair<LifecycleEventKind, const char*>, 10> kKindNames 
 
 }  // namespace
 
-std::string LifecycleEventKindName(LifecycleEventKind kind) {
-  for (const auto& [value, name] : kKindNames)
-    if (value == kind) return name;
-  return "unknown";
-}
+std::string LifecycleEventKindName(LifecycleEventKind kind) { return NameOf(kKindNames, kind); }
 
 std::optional<LifecycleEventKind> LifecycleEventKindFromName(const std::string& name) {
-  for (const auto& [value, kind_name] : kKindNames)
-    if (name == kind_name) return value;
-  return std::nullopt;
+  return ValueOf(kKindNames, name);
 }
 
 }  // namespace invoicehub::domain

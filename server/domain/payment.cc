@@ -1,12 +1,11 @@
 #include "server/domain/payment.h"
 
-#include <array>
-#include <utility>
+#include "server/domain/enum_names.h"
 
 namespace invoicehub::domain {
 namespace {
 
-constexpr std::array<std::pair<PaymentMethod, const char*>, 6> kMethodNames = {{
+constexpr EnumNames<PaymentMethod, 6> kMethodNames = {{
     {PaymentMethod::kCheck, "check"},
     {PaymentMethod::kAch, "ach"},
     {PaymentMethod::kCard, "card"},
@@ -27,16 +26,8 @@ bool AllInvoicesReverted(const Payment& payment) {
   return any;
 }
 
-std::string PaymentMethodName(PaymentMethod method) {
-  for (const auto& [value, name] : kMethodNames)
-    if (value == method) return name;
-  return "other";
-}
+std::string PaymentMethodName(PaymentMethod method) { return NameOf(kMethodNames, method); }
 
-std::optional<PaymentMethod> PaymentMethodFromName(const std::string& name) {
-  for (const auto& [value, method_name] : kMethodNames)
-    if (name == method_name) return value;
-  return std::nullopt;
-}
+std::optional<PaymentMethod> PaymentMethodFromName(const std::string& name) { return ValueOf(kMethodNames, name); }
 
 }  // namespace invoicehub::domain
