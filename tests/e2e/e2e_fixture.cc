@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <iostream>
 
 #include <google/protobuf/util/message_differencer.h>
@@ -78,6 +79,12 @@ v1::Date MakeDate(int year, int month, int day) {
   date.set_month(month);
   date.set_day(day);
   return date;
+}
+
+std::string DateText(const v1::Date& date) {
+  char text[48];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02d", date.year(), date.month(), date.day());
+  return text;
 }
 
 v1::InvoiceLine Line(const std::string& description, const std::string& quantity, int64_t unit_price_minor,
@@ -237,6 +244,13 @@ grpc::Status E2eTest::MoveInvoice(const std::string& key, Move move, const std::
     }
   }
   return grpc::Status(grpc::StatusCode::INTERNAL, "unknown move");
+}
+
+v1::Invoice E2eTest::Moved(const std::string& key, const v1::Invoice& invoice, Move move) {
+  v1::Invoice response;
+  grpc::Status status = MoveInvoice(key, move, invoice.id(), invoice.version(), &response);
+  EXPECT_TRUE(status.ok()) << MoveName(move) << ": " << StatusText(status);
+  return response;
 }
 
 v1::Payment E2eTest::NewPayment(const std::string& key, const std::string& customer_id, int64_t amount_minor,

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include <google/protobuf/message.h>
+#include <google/protobuf/repeated_ptr_field.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -58,6 +59,8 @@ std::string PreconditionRule(const grpc::Status& status);
 bool SameMessage(const google::protobuf::Message& a, const google::protobuf::Message& b);
 
 v1::Date MakeDate(int year, int month, int day);
+// "2024-03-10".
+std::string DateText(const v1::Date& date);
 v1::InvoiceLine Line(const std::string& description, const std::string& quantity, int64_t unit_price_minor,
                      const std::string& tax_rate_percent = "", const std::string& currency = "");
 
@@ -102,11 +105,38 @@ class E2eTest : public ::testing::Test {
   static v1::Invoice NewFinalInvoice(const std::string& key, const std::string& customer_id);
   static v1::Invoice GetInvoice(const std::string& key, const std::string& invoice_id);
 
+  // Every item of a paged List RPC `list` of `stub` with `key`: `request`
+  // (whose page size and filters are the caller's), then page after page by
+  // next_page_token. An error status fails the test and ends the listing; so
+  // does a 101st page. `pages` (if given) gets the number of pages read.
+  // E.g. AllPages(api().invoices(), &v1::InvoiceService::Stub::ListInvoices,
+  //               &v1::ListInvoicesResponse::invoices, key, request).
+  template <typename Stub, typename Request, typename Response, typename Item>
+  static std::vector<Item> AllPages(Stub& stub,
+                                    grpc::Status (Stub::*list)(grpc::ClientContext*, const Request&, Response*),
+                                    const google::protobuf::RepeatedPtrField<Item>& (Response::*items)() const,
+                                    const std::string& key, Request request, int* pages = nullptr) {
+    std::vector<Item> all;
+    int count = 0;
+    do {
+      Response response;
+      grpc::Status status = (stub.*list)(ApiClient::Context(key).get(), request, &response);
+      EXPECT_TRUE(status.ok()) << StatusText(status);
+      if (!status.ok() || ++count > 100) break;
+      all.insert(all.end(), (response.*items)().begin(), (response.*items)().end());
+      request.set_page_token(response.next_page_token());
+    } while (!request.page_token().empty());
+    if (pages != nullptr) *pages = count;
+    return all;
+  }
+
   // One of the four lifecycle moves with `version` (VoidInvoice with
   // `reason`); `response` may be null.
   static grpc::Status MoveInvoice(const std::string& key, Move move, const std::string& invoice_id, int64_t version,
                                   v1::Invoice* response = nullptr, const std::string& reason = "e2e test",
                                   const std::string& request_id = "");
+  // `invoice` moved (at its version) with `key`; expects success.
+  static v1::Invoice Moved(const std::string& key, const v1::Invoice& invoice, Move move);
 
   // PaymentService.RecordPayment of `amount_minor` in `currency`, allocated
   // as given ({invoice id, minor units}); expects success.
@@ -131,6 +161,11 @@ class CompanyWithClerkTest : public E2eTest {
   void SetUp() override;
   // " WHERE company_id = <the company>", for SQL counts.
   std::string Where() const;
+
+  v1::Invoice Get(const std::string& id) const { return GetInvoice(clerk_, id); }
+  // `invoice` moved (at its version) by the clerk; expects success.
+  using E2eTest::Moved;
+  v1::Invoice Moved(const v1::Invoice& invoice, Move move) const { return Moved(clerk_, invoice, move); }
 
   v1::CreateCompanyResponse company_;
   std::string admin_, clerk_;

@@ -3,34 +3,24 @@
 // more; the same request_id on a different request is refused
 // (INVALID_ARGUMENT on request_id). Concurrent retries behave like one call.
 
-#include <latch>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/support/concurrently.h"
 
 namespace invoicehub::e2e {
 namespace {
 
 using grpc::StatusCode;
+using invoicehub::testing::RunConcurrently;
 using ::testing::ElementsAre;
 
-class IdempotencyTest : public E2eTest {
+class IdempotencyTest : public CompanyWithClerkTest {
  protected:
-  void SetUp() override {
-    E2eTest::SetUp();
-    if (HasFatalFailure()) return;
-    company_ = NewCompany();
-    clerk_ = NewKey(company_.admin_key_secret(), v1::ROLE_CLERK);
-    customer_ = NewCustomer(clerk_);
-  }
-
-  std::string Where() const { return " WHERE company_id = " + company_.company().id(); }
-
   v1::CreateInvoiceRequest InvoiceRequest(const std::string& request_id) const {
     v1::CreateInvoiceRequest request;
     request.set_customer_id(customer_.id());
@@ -45,10 +35,6 @@ class IdempotencyTest : public E2eTest {
   grpc::Status CreateInvoice(const v1::CreateInvoiceRequest& request, v1::Invoice* response) {
     return api().invoices().CreateInvoice(ApiClient::Context(clerk_).get(), request, response);
   }
-
-  v1::CreateCompanyResponse company_;
-  std::string clerk_;
-  v1::Customer customer_;
 };
 
 // request_id: a retried CreateCustomer returns the first answer (same id,
@@ -228,15 +214,9 @@ TEST_F(IdempotencyTest, ConcurrentRetriesCreateOneInvoice) {
   // Each thread has its own channel, so the calls really run side by side.
   std::vector<std::unique_ptr<ApiClient>> clients;
   for (int i = 0; i < kClients; ++i) clients.push_back(std::make_unique<ApiClient>(server().process.grpc_address()));
-  std::latch start(kClients);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kClients; ++i) {
-    threads.emplace_back([&, i] {
-      start.arrive_and_wait();
-      statuses[i] = clients[i]->invoices().CreateInvoice(ApiClient::Context(clerk_).get(), request, &responses[i]);
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
+  RunConcurrently(kClients, [&](int i) {
+    statuses[i] = clients[i]->invoices().CreateInvoice(ApiClient::Context(clerk_).get(), request, &responses[i]);
+  });
 
   for (int i = 0; i < kClients; ++i) {
     SCOPED_TRACE(i);

@@ -3,13 +3,8 @@
 // invoice from GetInvoice), the invoice email from the company's templates,
 // and backup attachments that never enter the PDF (BP-5).
 
-#include <stdio.h>
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <memory>
 #include <random>
 #include <regex>
 #include <string>
@@ -17,9 +12,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 
+#include "absl/status/statusor.h"
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/support/poppler_reader.h"
+#include "tests/support/sha256_hex.h"
 
 namespace invoicehub::e2e {
 namespace {
@@ -30,29 +27,11 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::UnorderedElementsAre;
+using invoicehub::testing::Sha256Hex;
 
 constexpr char kUnicodeCompany[] = "Zürich Ærø 株式会社";
 constexpr size_t kMaxChunkBytes = 64 * 1024;
 constexpr size_t kMaxAttachmentBytes = 3 * 1024 * 1024;
-
-std::string Sha256Hex(const std::string& bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr);
-  static const char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 0xF];
-  }
-  return hex;
-}
-
-std::string DateText(const v1::Date& date) {
-  char text[48];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02d", date.year(), date.month(), date.day());
-  return text;
-}
 
 // "1234.50": minor units as a plain decimal with the currency's digits.
 std::string Decimal(int64_t minor, int digits = 2) {
@@ -85,56 +64,18 @@ std::string RegexEscape(const std::string& text) {
                        RegexEscape(Amount(line.net_amount())) + " +" + RegexEscape(Amount(line.tax_amount())));
 }
 
-// A file that removes itself.
-class TempFile {
- public:
-  explicit TempFile(const std::string& bytes) {
-    char name[] = "/tmp/invoicehub-e2e-pdf-XXXXXX";
-    int fd = mkstemp(name);
-    path_ = name;
-    if (fd < 0) return;
-    size_t written = 0;
-    while (written < bytes.size()) {
-      ssize_t n = write(fd, bytes.data() + written, bytes.size() - written);
-      if (n <= 0) break;
-      written += static_cast<size_t>(n);
-    }
-    close(fd);
-  }
-  ~TempFile() { unlink(path_.c_str()); }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// The standard output of `command`.
-std::string Run(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  char buffer[4096];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) out.append(buffer, n);
-  int rc = pclose(pipe);
-  EXPECT_EQ(rc, 0) << command;
-  return out;
-}
-
-// `pdftotext -layout` of a PDF.
+// `pdftotext -layout` of a PDF; fails the test if poppler cannot read it.
 std::string PdfText(const std::string& pdf) {
-  TempFile file(pdf);
-  return Run("pdftotext -layout -enc UTF-8 " + file.path() + " - 2>&1");
+  absl::StatusOr<std::string> text = pdf::test::PdfText(pdf);
+  EXPECT_TRUE(text.ok()) << text.status();
+  return text.ok() ? *text : "";
 }
 
+// The page count pdfinfo reports, or -1 (and a test failure) if it cannot.
 int PdfPages(const std::string& pdf) {
-  TempFile file(pdf);
-  std::smatch match;
-  std::string info = Run("pdfinfo " + file.path() + " 2>&1");
-  if (!std::regex_search(info, match, std::regex(R"(Pages:\s+(\d+))"))) return -1;
-  return std::stoi(match[1]);
+  int pages = pdf::test::PdfPageCount(pdf);
+  EXPECT_NE(pages, -1) << "pdfinfo cannot read the PDF";
+  return pages;
 }
 
 // A file read from a FileChunk stream.
@@ -219,12 +160,8 @@ class InvoiceDocumentsTest : public E2eTest {
     return invoice;
   }
 
-  v1::Invoice Moved(const v1::Invoice& invoice, Move move) {
-    v1::Invoice response;
-    grpc::Status status = MoveInvoice(clerk_, move, invoice.id(), invoice.version(), &response);
-    EXPECT_TRUE(status.ok()) << MoveName(move) << ": " << StatusText(status);
-    return response;
-  }
+  using E2eTest::Moved;
+  v1::Invoice Moved(const v1::Invoice& invoice, Move move) { return Moved(clerk_, invoice, move); }
 
   Download FetchPdf(const std::string& invoice_id, int64_t version = 0, const std::string& key = "") {
     v1::GetInvoicePdfRequest request;

@@ -5,22 +5,22 @@
 // finalized invoices bill-pay would not hear of (BP-2).
 
 #include <cstdio>
-#include <latch>
 #include <map>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/support/concurrently.h"
 
 namespace invoicehub::e2e {
 namespace {
 
 using grpc::StatusCode;
+using invoicehub::testing::RunConcurrently;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAreArray;
@@ -72,16 +72,6 @@ class InvoiceLifecycleTest : public CompanyWithClerkTest {
  protected:
   int64_t AuditRows() { return Count("SELECT count(*) FROM audit_log" + Where()); }
   int64_t EventRows() { return Count("SELECT count(*) FROM lifecycle_events" + Where()); }
-
-  v1::Invoice Get(const std::string& id) { return GetInvoice(clerk_, id); }
-
-  // Moves `invoice` (at its version) and expects success.
-  v1::Invoice Moved(const v1::Invoice& invoice, Move move) {
-    v1::Invoice response;
-    grpc::Status status = MoveInvoice(clerk_, move, invoice.id(), invoice.version(), &response);
-    EXPECT_TRUE(status.ok()) << MoveName(move) << ": " << StatusText(status);
-    return response;
-  }
 
   // A new invoice of customer_ brought into `state` by allowed moves.
   v1::Invoice InState(v1::InvoiceState state) {
@@ -275,14 +265,9 @@ TEST_F(InvoiceLifecycleTest, ConcurrentFinalizeOfOneInvoiceGivesOneNumber) {  //
     v1::Invoice invoice = NewInvoice(clerk_, customer_.id());
     std::vector<grpc::Status> statuses(kClients);
     std::vector<v1::Invoice> responses(kClients);
-    std::latch start(kClients);
-    std::vector<std::thread> threads;
-    for (int i = 0; i < kClients; ++i)
-      threads.emplace_back([&, i] {
-        start.arrive_and_wait();
-        statuses[i] = MoveInvoice(clerk_, Move::kFinalize, invoice.id(), invoice.version(), &responses[i]);
-      });
-    for (std::thread& thread : threads) thread.join();
+    RunConcurrently(kClients, [&](int i) {
+      statuses[i] = MoveInvoice(clerk_, Move::kFinalize, invoice.id(), invoice.version(), &responses[i]);
+    });
     int winners = 0;
     std::string number;
     for (int i = 0; i < kClients; ++i) {
@@ -316,14 +301,9 @@ TEST_F(InvoiceLifecycleTest, ConcurrentFinalizesOfManyInvoicesGiveConsecutiveNum
   for (int i = 0; i < kInvoices; ++i) drafts.push_back(NewInvoice(clerk_, customer_.id()));
   std::vector<grpc::Status> statuses(kInvoices);
   std::vector<v1::Invoice> responses(kInvoices);
-  std::latch start(kInvoices);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kInvoices; ++i)
-    threads.emplace_back([&, i] {
-      start.arrive_and_wait();
-      statuses[i] = MoveInvoice(clerk_, Move::kFinalize, drafts[i].id(), drafts[i].version(), &responses[i]);
-    });
-  for (std::thread& thread : threads) thread.join();
+  RunConcurrently(kInvoices, [&](int i) {
+    statuses[i] = MoveInvoice(clerk_, Move::kFinalize, drafts[i].id(), drafts[i].version(), &responses[i]);
+  });
   std::vector<std::string> numbers, expected;
   for (int i = 0; i < kInvoices; ++i) {
     EXPECT_TRUE(statuses[i].ok()) << StatusText(statuses[i]);

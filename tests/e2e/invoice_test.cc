@@ -1,31 +1,24 @@
 // Draft invoices and customers through the API: server-computed totals
 // (LC-3), default dates, optimistic concurrency, paging and filters.
 
-#include <cstdio>
 #include <ctime>
-#include <latch>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/support/concurrently.h"
 
 namespace invoicehub::e2e {
 namespace {
 
 using grpc::StatusCode;
+using invoicehub::testing::RunConcurrently;
 using ::testing::ElementsAre;
 using ::testing::ElementsAreArray;
-
-std::string DateText(const v1::Date& date) {
-  char text[48];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02d", date.year(), date.month(), date.day());
-  return text;
-}
 
 // Today's date at a fixed offset from UTC.
 v1::Date TodayAtOffset(int offset_hours) {
@@ -46,65 +39,29 @@ v1::Date AddDays(const v1::Date& date, int days) {
   return MakeDate(parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday);
 }
 
-class InvoiceTest : public E2eTest {
+class InvoiceTest : public CompanyWithClerkTest {
  protected:
-  void SetUp() override {
-    E2eTest::SetUp();
-    if (HasFatalFailure()) return;
-    company_ = NewCompany();
-    clerk_ = NewKey(company_.admin_key_secret(), v1::ROLE_CLERK);
-    customer_ = NewCustomer(clerk_, "Kunde AG", "", 30);
-  }
-
-  std::string Where() const { return " WHERE company_id = " + company_.company().id(); }
-
-  v1::Invoice Get(const std::string& id) {
-    v1::GetInvoiceRequest request;
-    request.set_invoice_id(id);
-    v1::Invoice invoice;
-    grpc::Status status = api().invoices().GetInvoice(ApiClient::Context(clerk_).get(), request, &invoice);
-    EXPECT_TRUE(status.ok()) << StatusText(status);
-    return invoice;
-  }
-
   grpc::Status Update(const v1::UpdateInvoiceRequest& request, v1::Invoice* response) {
     return api().invoices().UpdateInvoice(ApiClient::Context(clerk_).get(), request, response);
   }
 
   // Every invoice id of a full listing with `request`, page by page.
-  std::vector<std::string> ListAllInvoiceIds(v1::ListInvoicesRequest request, int* pages = nullptr) {
-    std::vector<std::string> ids;
-    int count = 0;
-    do {
-      v1::ListInvoicesResponse response;
-      grpc::Status status = api().invoices().ListInvoices(ApiClient::Context(clerk_).get(), request, &response);
-      EXPECT_TRUE(status.ok()) << StatusText(status);
-      if (!status.ok() || ++count > 100) break;
-      for (const v1::Invoice& invoice : response.invoices()) ids.push_back(invoice.id());
-      request.set_page_token(response.next_page_token());
-    } while (!request.page_token().empty());
-    if (pages) *pages = count;
-    return ids;
+  std::vector<std::string> ListAllInvoiceIds(const v1::ListInvoicesRequest& request, int* pages = nullptr) {
+    return Ids(AllPages(api().invoices(), &v1::InvoiceService::Stub::ListInvoices, &v1::ListInvoicesResponse::invoices,
+                        clerk_, request, pages));
   }
 
-  std::vector<std::string> ListAllCustomerIds(v1::ListCustomersRequest request, int* pages = nullptr) {
-    std::vector<std::string> ids;
-    int count = 0;
-    do {
-      v1::ListCustomersResponse response;
-      grpc::Status status = api().customers().ListCustomers(ApiClient::Context(clerk_).get(), request, &response);
-      EXPECT_TRUE(status.ok()) << StatusText(status);
-      if (!status.ok() || ++count > 100) break;
-      for (const v1::Customer& customer : response.customers()) ids.push_back(customer.id());
-      request.set_page_token(response.next_page_token());
-    } while (!request.page_token().empty());
-    if (pages) *pages = count;
-    return ids;
+  std::vector<std::string> ListAllCustomerIds(const v1::ListCustomersRequest& request, int* pages = nullptr) {
+    return Ids(AllPages(api().customers(), &v1::CustomerService::Stub::ListCustomers,
+                        &v1::ListCustomersResponse::customers, clerk_, request, pages));
   }
 
-  v1::CreateCompanyResponse company_;
-  std::string clerk_;
-  v1::Customer customer_;
+  template <typename Item>
+  static std::vector<std::string> Ids(const std::vector<Item>& items) {
+    std::vector<std::string> ids;
+    for (const Item& item : items) ids.push_back(item.id());
+    return ids;
+  }
 };
 
 // LC-3 and invoice_service.proto: the server computes net, tax and totals of a
@@ -328,20 +285,14 @@ TEST_F(InvoiceTest, ConcurrentUpdatesOfOneVersionApplyOnce) {
   v1::Invoice invoice = NewInvoice(clerk_, customer_.id());
   std::vector<grpc::Status> statuses(kWriters);
   std::vector<v1::Invoice> responses(kWriters);
-  std::latch start(kWriters);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kWriters; ++i) {
-    threads.emplace_back([&, i] {
-      v1::UpdateInvoiceRequest request;
-      request.set_invoice_id(invoice.id());
-      request.set_version(invoice.version());
-      request.set_po_number("writer " + std::to_string(i));
-      request.mutable_update_mask()->add_paths("po_number");
-      start.arrive_and_wait();
-      statuses[i] = Update(request, &responses[i]);
-    });
-  }
-  for (std::thread& thread : threads) thread.join();
+  RunConcurrently(kWriters, [&](int i) {
+    v1::UpdateInvoiceRequest request;
+    request.set_invoice_id(invoice.id());
+    request.set_version(invoice.version());
+    request.set_po_number("writer " + std::to_string(i));
+    request.mutable_update_mask()->add_paths("po_number");
+    statuses[i] = Update(request, &responses[i]);
+  });
   int winners = 0;
   std::string winner_po;
   for (int i = 0; i < kWriters; ++i) {

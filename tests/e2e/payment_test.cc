@@ -7,25 +7,24 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
-#include <latch>
-#include <functional>
 #include <map>
 #include <optional>
 #include <random>
 #include <set>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "tests/e2e/e2e_fixture.h"
+#include "tests/support/concurrently.h"
 
 namespace invoicehub::e2e {
 namespace {
 
 using grpc::StatusCode;
+using invoicehub::testing::RunConcurrently;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -46,15 +45,7 @@ class PaymentTest : public CompanyWithClerkTest {
                            {Line("Work", "1", total_minor, "0")});
   }
 
-  v1::Invoice Get(const std::string& id) { return GetInvoice(clerk_, id); }
   v1::Payment Payment(const std::string& id) { return GetPayment(clerk_, id); }
-
-  v1::Invoice Moved(const v1::Invoice& invoice, Move move) {
-    v1::Invoice response;
-    grpc::Status status = MoveInvoice(clerk_, move, invoice.id(), invoice.version(), &response);
-    EXPECT_TRUE(status.ok()) << MoveName(move) << ": " << StatusText(status);
-    return response;
-  }
 
   static v1::RecordPaymentRequest PaymentRequest(const std::string& customer_id, int64_t amount_minor,
                                                  const std::vector<std::pair<std::string, int64_t>>& allocations,
@@ -135,38 +126,18 @@ class PaymentTest : public CompanyWithClerkTest {
         std::to_string(after_unapplied) + "'");
   }
 
-  // Every item of a paged List call, page after page.
-  template <typename Item, typename Request, typename Response>
-  std::vector<Item> AllPages(const std::function<grpc::Status(const Request&, Response*)>& list,
-                             const std::function<const google::protobuf::RepeatedPtrField<Item>&(const Response&)>& items) {
-    std::vector<Item> all;
-    Request request;
-    request.set_page_size(500);
-    do {
-      Response response;
-      grpc::Status status = list(request, &response);
-      EXPECT_TRUE(status.ok()) << StatusText(status);
-      if (!status.ok()) break;
-      all.insert(all.end(), items(response).begin(), items(response).end());
-      request.set_page_token(response.next_page_token());
-    } while (!request.page_token().empty());
-    return all;
-  }
-
   std::vector<v1::Invoice> AllInvoices() {
-    return AllPages<v1::Invoice, v1::ListInvoicesRequest, v1::ListInvoicesResponse>(
-        [&](const v1::ListInvoicesRequest& request, v1::ListInvoicesResponse* response) {
-          return api().invoices().ListInvoices(ApiClient::Context(clerk_).get(), request, response);
-        },
-        [](const v1::ListInvoicesResponse& response) -> const auto& { return response.invoices(); });
+    v1::ListInvoicesRequest request;
+    request.set_page_size(500);
+    return AllPages(api().invoices(), &v1::InvoiceService::Stub::ListInvoices, &v1::ListInvoicesResponse::invoices,
+                    clerk_, request);
   }
 
   std::vector<v1::Payment> AllPayments() {
-    return AllPages<v1::Payment, v1::ListPaymentsRequest, v1::ListPaymentsResponse>(
-        [&](const v1::ListPaymentsRequest& request, v1::ListPaymentsResponse* response) {
-          return api().payments().ListPayments(ApiClient::Context(clerk_).get(), request, response);
-        },
-        [](const v1::ListPaymentsResponse& response) -> const auto& { return response.payments(); });
+    v1::ListPaymentsRequest request;
+    request.set_page_size(500);
+    return AllPages(api().payments(), &v1::PaymentService::Stub::ListPayments, &v1::ListPaymentsResponse::payments,
+                    clerk_, request);
   }
 
   // The ledger as the client adds it up (LC-3, BP-8, BP-10).
@@ -771,14 +742,7 @@ TEST_F(PaymentTest, RetriedRecordPaymentRecordsOnce) {  // LC-3
   request.set_request_id(Unique("payment"));
   std::vector<grpc::Status> statuses(kClients);
   std::vector<v1::Payment> responses(kClients);
-  std::latch start(kClients);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kClients; ++i)
-    threads.emplace_back([&, i] {
-      start.arrive_and_wait();
-      statuses[i] = Record(request, &responses[i]);
-    });
-  for (std::thread& thread : threads) thread.join();
+  RunConcurrently(kClients, [&](int i) { statuses[i] = Record(request, &responses[i]); });
   std::set<std::string> ids;
   for (int i = 0; i < kClients; ++i) {
     EXPECT_TRUE(statuses[i].ok()) << StatusText(statuses[i]);
@@ -849,15 +813,9 @@ TEST_F(PaymentTest, ConcurrentPaymentsNeverOverpayAnInvoice) {  // LC-3
   v1::Invoice invoice = Final(10000);
   std::vector<grpc::Status> statuses(kClients);
   std::vector<v1::Payment> responses(kClients);
-  std::latch start(kClients);
-  std::vector<std::thread> threads;
-  for (int i = 0; i < kClients; ++i)
-    threads.emplace_back([&, i] {
-      v1::RecordPaymentRequest request = PaymentRequest(customer_.id(), 10000, {{invoice.id(), 10000}});
-      start.arrive_and_wait();
-      statuses[i] = Record(request, &responses[i]);
-    });
-  for (std::thread& thread : threads) thread.join();
+  RunConcurrently(kClients, [&](int i) {
+    statuses[i] = Record(PaymentRequest(customer_.id(), 10000, {{invoice.id(), 10000}}), &responses[i]);
+  });
   int taken = 0;
   for (int i = 0; i < kClients; ++i) {
     if (statuses[i].ok()) {
@@ -887,46 +845,41 @@ TEST_F(PaymentTest, ConcurrentOperationsKeepTheLedgerClean) {  // LC-3, BP-8, BP
   for (int i = 0; i < 6; ++i) invoice_ids.push_back(Final(10000 + 1000 * i).id());
   for (int i = 0; i < 3; ++i) payment_ids.push_back(NewPayment(clerk_, customer_.id(), 30000).id());
   std::vector<std::map<int, int>> codes(kClients);  // per client: status code -> count
-  std::latch start(kClients);
-  std::vector<std::thread> threads;
-  for (int client = 0; client < kClients; ++client)
-    threads.emplace_back([&, client] {
-      std::mt19937 random(1000 + client);
-      auto uniform = [&](int64_t low, int64_t high) {
-        return std::uniform_int_distribution<int64_t>(low, high)(random);
-      };
-      start.arrive_and_wait();
-      for (int op = 0; op < kOperations; ++op) {
-        const std::string invoice_id = invoice_ids[uniform(0, invoice_ids.size() - 1)];
-        const std::string payment_id = payment_ids[uniform(0, payment_ids.size() - 1)];
-        grpc::Status status;
-        const int64_t roll = uniform(0, 99);
-        if (roll < 30) {
-          int64_t amount = uniform(1, 6000);
-          v1::Payment response;
-          status =
-              Record(PaymentRequest(customer_.id(), amount + uniform(0, 1) * 500, {{invoice_id, amount}}), &response);
-        } else if (roll < 50) {
-          v1::ApplyPrepaymentResponse response;
-          status = Apply(payment_id, invoice_id, std::nullopt, &response);
-        } else if (roll < 54) {
-          v1::GetPaymentRequest get;
-          get.set_payment_id(payment_id);
-          v1::Payment payment, response;
-          status = api().payments().GetPayment(ApiClient::Context(clerk_).get(), get, &payment);
-          if (status.ok()) status = Reverse(payment, &response, "concurrent reversal");
-        } else {
-          const Move moves[] = {Move::kRevertToDraft, Move::kReissue, Move::kFinalize, Move::kFinalize};
-          v1::GetInvoiceRequest get;
-          get.set_invoice_id(invoice_id);
-          v1::Invoice invoice;
-          status = api().invoices().GetInvoice(ApiClient::Context(clerk_).get(), get, &invoice);
-          if (status.ok()) status = MoveInvoice(clerk_, moves[uniform(0, 3)], invoice_id, invoice.version());
-        }
-        ++codes[client][static_cast<int>(status.error_code())];
+  RunConcurrently(kClients, [&](int client) {
+    std::mt19937 random(1000 + client);
+    auto uniform = [&](int64_t low, int64_t high) {
+      return std::uniform_int_distribution<int64_t>(low, high)(random);
+    };
+    for (int op = 0; op < kOperations; ++op) {
+      const std::string invoice_id = invoice_ids[uniform(0, invoice_ids.size() - 1)];
+      const std::string payment_id = payment_ids[uniform(0, payment_ids.size() - 1)];
+      grpc::Status status;
+      const int64_t roll = uniform(0, 99);
+      if (roll < 30) {
+        int64_t amount = uniform(1, 6000);
+        v1::Payment response;
+        status =
+            Record(PaymentRequest(customer_.id(), amount + uniform(0, 1) * 500, {{invoice_id, amount}}), &response);
+      } else if (roll < 50) {
+        v1::ApplyPrepaymentResponse response;
+        status = Apply(payment_id, invoice_id, std::nullopt, &response);
+      } else if (roll < 54) {
+        v1::GetPaymentRequest get;
+        get.set_payment_id(payment_id);
+        v1::Payment payment, response;
+        status = api().payments().GetPayment(ApiClient::Context(clerk_).get(), get, &payment);
+        if (status.ok()) status = Reverse(payment, &response, "concurrent reversal");
+      } else {
+        const Move moves[] = {Move::kRevertToDraft, Move::kReissue, Move::kFinalize, Move::kFinalize};
+        v1::GetInvoiceRequest get;
+        get.set_invoice_id(invoice_id);
+        v1::Invoice invoice;
+        status = api().invoices().GetInvoice(ApiClient::Context(clerk_).get(), get, &invoice);
+        if (status.ok()) status = MoveInvoice(clerk_, moves[uniform(0, 3)], invoice_id, invoice.version());
       }
-    });
-  for (std::thread& thread : threads) thread.join();
+      ++codes[client][static_cast<int>(status.error_code())];
+    }
+  });
   std::map<int, int> all;
   for (const auto& per_client : codes)
     for (const auto& [code, count] : per_client) all[code] += count;

@@ -6,13 +6,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
 #include <soci/soci.h>
 
 #include <algorithm>
 #include <future>
 #include <cstdint>
-#include <latch>
 #include <optional>
 #include <ostream>
 #include <set>
@@ -36,6 +34,8 @@
 #include "storage/lifecycle_event_store.h"
 #include "storage/payment_repository.h"
 #include "tests/integration/integration_support.h"
+#include "tests/support/concurrently.h"
+#include "tests/support/sha256_hex.h"
 
 namespace invoicehub::domain {
 // Lets gtest print events and states in failure messages (internal
@@ -57,36 +57,16 @@ using ::testing::AnyOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using invoicehub::testing::Sha256Hex;  // computed here (OpenSSL), not by the server
 using domain::InvoiceState;
 using domain::LifecycleEvent;
 using domain::LifecycleEventKind;
 
-// SHA-256 of `bytes` as lower-case hex, computed here (not by the server).
-std::string OpenSslSha256Hex(const std::string& bytes) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EXPECT_EQ(EVP_Digest(bytes.data(), bytes.size(), digest, &length, EVP_sha256(), nullptr), 1);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0x0f]);
-  }
-  return hex;
-}
-
 // Runs `body(i)` on `n` threads that start together; the statuses by thread.
 template <typename Body>
 std::vector<absl::Status> RunConcurrently(int n, Body body) {
-  std::latch start(n);
   std::vector<absl::Status> statuses(static_cast<size_t>(n));
-  std::vector<std::thread> threads;
-  for (int i = 0; i < n; ++i)
-    threads.emplace_back([&, i] {
-      start.arrive_and_wait();
-      statuses[static_cast<size_t>(i)] = body(i);
-    });
-  for (std::thread& thread : threads) thread.join();
+  testing::RunConcurrently(n, [&](int i) { statuses[static_cast<size_t>(i)] = body(i); });
   return statuses;
 }
 
@@ -733,11 +713,11 @@ TEST_F(LifecycleTest, FinalizeStoresThePdfWithItsSha256AndEveryRefinalizeAddsARe
   ASSERT_TRUE(first.has_value());
   EXPECT_EQ(first->revision, 1);
   EXPECT_TRUE(first->pdf.starts_with("%PDF")) << first->pdf.substr(0, 16);
-  EXPECT_EQ(first->sha256, OpenSslSha256Hex(first->pdf));
+  EXPECT_EQ(first->sha256, Sha256Hex(first->pdf));
   const std::string where = " FROM invoice_pdfs WHERE invoice_id = " + std::to_string(draft.id);
-  EXPECT_EQ(db_.Scalar("SELECT sha256" + where + " AND revision = 1"), OpenSslSha256Hex(first->pdf));
+  EXPECT_EQ(db_.Scalar("SELECT sha256" + where + " AND revision = 1"), Sha256Hex(first->pdf));
   EXPECT_EQ(db_.Scalar("SELECT encode(sha256(pdf), 'hex')" + where + " AND revision = 1"),
-            OpenSslSha256Hex(first->pdf));  // the stored bytes are the hashed bytes
+            Sha256Hex(first->pdf));  // the stored bytes are the hashed bytes
 
   ASSERT_TRUE(Reissue(draft.id).ok());
   EXPECT_EQ(PdfRevisions(draft.id), "1");  // going back renders nothing
@@ -746,7 +726,7 @@ TEST_F(LifecycleTest, FinalizeStoresThePdfWithItsSha256AndEveryRefinalizeAddsARe
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(second->revision, 2);
   EXPECT_TRUE(second->pdf.starts_with("%PDF"));
-  EXPECT_EQ(second->sha256, OpenSslSha256Hex(second->pdf));
+  EXPECT_EQ(second->sha256, Sha256Hex(second->pdf));
   EXPECT_EQ(db_.Scalar("SELECT string_agg(revision::text || ':' || (sha256 = encode(sha256(pdf), 'hex'))::text,"
                        " ',' ORDER BY revision)" + where),
             "1:true,2:true");

@@ -4,16 +4,15 @@
 
 #include <gtest/gtest.h>
 
-#include <latch>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/strings/str_join.h"
 #include "storage/database.h"
 #include "storage/migrator.h"
 #include "tests/integration/integration_support.h"
+#include "tests/support/concurrently.h"
 #include "tests/support/scratch_database.h"
 
 namespace invoicehub::integration {
@@ -71,16 +70,8 @@ TEST(Migrations, ApplyOnEmptyDatabaseAppliesAllAndRecordsVersions) {
 // same moment, as servers starting together would.
 std::vector<absl::StatusOr<int>> ApplyConcurrently(const std::string& url,
                                                    const std::vector<storage::Migration>& migrations, int servers) {
-  std::latch start(servers);
   std::vector<absl::StatusOr<int>> results(servers, absl::UnknownError("not run"));
-  std::vector<std::thread> threads;
-  for (int i = 0; i < servers; ++i) {
-    threads.emplace_back([&, i] {
-      start.arrive_and_wait();
-      results[i] = ApplyMigrations(url, migrations);
-    });
-  }
-  for (std::thread& t : threads) t.join();
+  testing::RunConcurrently(servers, [&](int i) { results[i] = ApplyMigrations(url, migrations); });
   return results;
 }
 

@@ -14,7 +14,7 @@
 #include "gtest/gtest.h"
 #include "integrations/pdf/invoice_text.h"
 #include "server/domain/invoice.h"
-#include "tests/unit/pdf/poppler_reader.h"
+#include "tests/support/poppler_reader.h"
 
 namespace invoicehub::pdf {
 namespace {

@@ -1,4 +1,4 @@
-#include "tests/unit/pdf/poppler_reader.h"
+#include "tests/support/poppler_reader.h"
 
 #include <unistd.h>
 
