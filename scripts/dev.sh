@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The demo: installs what is missing, builds, starts a private PostgreSQL
-# cluster and invoicehub-server, creates (or reuses) a demo company with an
-# admin API key, prints grpcurl commands to paste, and stops everything
-# cleanly on Ctrl-C.
+# cluster, the bill-pay sandbox and invoicehub-server, creates (or reuses) a
+# demo company linked to a sandbox bill-pay account, prints grpcurl and curl
+# commands to paste, and stops everything cleanly on Ctrl-C.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -10,23 +10,45 @@ BUILD="$ROOT/build"
 STATE="$ROOT/.dev"              # demo keys and the server log
 GRPC_LISTEN=${INVOICEHUB_GRPC_LISTEN:-127.0.0.1:50051}
 HTTP_LISTEN=${INVOICEHUB_HTTP_LISTEN:-127.0.0.1:8080}
+BILLPAY_LISTEN=${BILLPAY_SANDBOX_LISTEN:-127.0.0.1:9100}
+BILLPAY="http://$BILLPAY_LISTEN"
 export INVOICEHUB_PG_DIR=${INVOICEHUB_PG_DIR:-$ROOT/.pg/dev}
 
 bash "$ROOT/scripts/bootstrap.sh"
 cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE="${CMAKE_BUILD_TYPE:-RelWithAsserts}" >/dev/null
-cmake --build "$BUILD" -j "$(nproc)" --target invoicehub-server invoicehub-call
+cmake --build "$BUILD" -j "$(nproc)" --target invoicehub-server invoicehub-call billpay-sandbox
 
 mkdir -p "$STATE"
 chmod 700 "$STATE"
 SERVER_PID=""
+SANDBOX_PID=""
+stop_process() {  # pid, name
+  if [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; then
+    echo "dev: stopping $2" >&2
+    kill -TERM "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+  fi
+}
 cleanup() {
   trap - EXIT INT TERM
-  if [[ -n "$SERVER_PID" ]] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    echo "dev: stopping invoicehub-server" >&2
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
-  fi
+  stop_process "$SERVER_PID" invoicehub-server
+  stop_process "$SANDBOX_PID" billpay-sandbox
   bash "$ROOT/scripts/pg.sh" stop >&2 || true
+}
+# Waits for a process's own ready line in its log: a port answering could
+# belong to another process (an earlier run still going, say).
+wait_ready() {  # pid, log, ready text, name, listen addresses
+  for _ in $(seq 1 150); do
+    if grep -q "$3" "$2"; then return 0; fi
+    if ! kill -0 "$1" 2>/dev/null; then
+      echo "dev: $4 exited (is $5 in use?); its log:" >&2
+      cat "$2" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
+  echo "dev: $4 not ready; see $2" >&2
+  exit 1
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -38,24 +60,24 @@ if [[ ! -s "$STATE/operator_key" ]]; then
   (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$STATE/operator_key")
 fi
 OPERATOR_KEY=$(cat "$STATE/operator_key")
+# The master key seals bill-pay secrets in the database (BP-6).
+if [[ ! -s "$STATE/master_key" ]]; then
+  (umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$STATE/master_key")
+fi
+
+# The bill-pay sandbox keeps its accounts, invoices and payments in a state
+# file, so a second run finds the demo account again.
+"$BUILD/integrations/billpay/sandbox/billpay-sandbox" --listen="$BILLPAY_LISTEN" \
+  --state_file="$STATE/billpay-sandbox.json" > "$STATE/billpay-sandbox.log" 2>&1 &
+SANDBOX_PID=$!
+wait_ready "$SANDBOX_PID" "$STATE/billpay-sandbox.log" 'billpay-sandbox ready' billpay-sandbox "$BILLPAY_LISTEN"
 
 INVOICEHUB_DATABASE_URL="$DATABASE_URL" INVOICEHUB_OPERATOR_KEY="$OPERATOR_KEY" \
+  INVOICEHUB_MASTER_KEY="$(cat "$STATE/master_key")" INVOICEHUB_PAYMENT_IMPORT_INTERVAL_SECONDS=10 \
   "$BUILD/server/invoicehub-server" --grpc_listen="$GRPC_LISTEN" --http_listen="$HTTP_LISTEN" \
   > "$STATE/server.log" 2>&1 &
 SERVER_PID=$!
-
-# Wait for this server's own "ready" line: a port answering could belong to
-# another process (an earlier server still running, say).
-for _ in $(seq 1 150); do
-  if grep -q 'invoicehub-server ready' "$STATE/server.log"; then break; fi
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    echo "dev: invoicehub-server exited (is $GRPC_LISTEN or $HTTP_LISTEN in use?); its log:" >&2
-    cat "$STATE/server.log" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
-grep -q 'invoicehub-server ready' "$STATE/server.log" || { echo "dev: server not ready; see $STATE/server.log" >&2; exit 1; }
+wait_ready "$SERVER_PID" "$STATE/server.log" 'invoicehub-server ready' invoicehub-server "$GRPC_LISTEN or $HTTP_LISTEN"
 
 CALL="$BUILD/tools/invoicehub-call"
 json_field() { sed -n "s/^ *\"$1\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" | head -n 1; }
@@ -76,8 +98,19 @@ if [[ -z "$ADMIN_KEY" ]]; then
   (umask 077 && printf '%s' "$ADMIN_KEY" > "$STATE/demo_admin_key")
 fi
 
-# A demo customer, so the printed invoice command runs as it is.
 AUTH="authorization: Bearer $ADMIN_KEY"
+COMPANY_ID=$("$CALL" -plaintext -H "$AUTH" "$GRPC_LISTEN" invoicehub.v1.AdminService/GetCompany | json_field id)
+
+# BP-6: the demo company's own bill-pay account in the sandbox, made once.
+if ! "$CALL" -plaintext -H "$AUTH" "$GRPC_LISTEN" invoicehub.v1.SyncService/GetBillPayAccount >/dev/null 2>&1; then
+  ACCOUNT=$(curl -fsS -X POST "$BILLPAY/sandbox/accounts" -H 'Content-Type: application/json' \
+    -d '{"name": "Demo Company AG", "webhook_url": "http://'"$HTTP_LISTEN"'/webhooks/billpay/'"$COMPANY_ID"'"}')
+  "$CALL" -plaintext -H "$AUTH" -d '{"base_url": "'"$BILLPAY"'", "enabled": true,
+      "api_key": "'"$(jq -r .api_key <<<"$ACCOUNT")"'", "webhook_secret": "'"$(jq -r .webhook_secret <<<"$ACCOUNT")"'"}' \
+    "$GRPC_LISTEN" invoicehub.v1.SyncService/SetBillPayAccount >/dev/null
+fi
+
+# A demo customer, so the printed invoice command runs as it is.
 CUSTOMER_ID=$("$CALL" -plaintext -H "$AUTH" -d '{"page_size": 1, "email": "ap@acme.example"}' \
   "$GRPC_LISTEN" invoicehub.v1.CustomerService/ListCustomers | json_field id)
 if [[ -z "$CUSTOMER_ID" ]]; then
@@ -99,13 +132,25 @@ if [[ -z "$INVOICE_ID" ]]; then
     "$GRPC_LISTEN" invoicehub.v1.InvoiceService/FinalizeInvoice >/dev/null
 fi
 
+# BP-4: bill-pay answers with the Pay Now URL within a moment.
+PAY_NOW_URL=""
+for _ in $(seq 1 50); do
+  PAY_NOW_URL=$("$CALL" -plaintext -H "$AUTH" -d '{"invoice_id": "'"$INVOICE_ID"'"}' \
+    "$GRPC_LISTEN" invoicehub.v1.InvoiceService/GetInvoice | json_field payNowUrl)
+  [[ -n "$PAY_NOW_URL" ]] && break
+  sleep 0.2
+done
+[[ -n "$PAY_NOW_URL" ]] || echo "dev: no Pay Now URL yet; see SyncService/ListSyncEvents below" >&2
+
 cat <<MSG
 
 Invoicehub is running.
   gRPC     $GRPC_LISTEN  (plaintext, reflection on)
   HTTP     http://$HTTP_LISTEN/healthz  http://$HTTP_LISTEN/readyz
   database $DATABASE_URL
-  log      $STATE/server.log
+  logs     $STATE/server.log  $STATE/billpay-sandbox.log
+
+The demo invoice's Pay Now URL (open it in a browser): $PAY_NOW_URL
 
 Demo company admin key (also in $STATE/demo_admin_key):
   export KEY=$ADMIN_KEY
@@ -150,6 +195,20 @@ Paste these (grpcurl, or the same arguments to $CALL):
     $GRPC_LISTEN invoicehub.v1.PaymentService/ListPrepayments
 
   grpcurl -plaintext -H "authorization: Bearer \$KEY" $GRPC_LISTEN invoicehub.v1.AdminService/CheckLedger
+
+Bill-pay: the payer pays the demo invoice in the sandbox; the signed webhook
+records the payment here (GetInvoice shows the outstanding drop):
+
+  curl -s -X POST $BILLPAY/sandbox/pay -H 'Content-Type: application/json' \
+    -d '{"items": [{"pay_now_url": "$PAY_NOW_URL", "amount": 20000}]}'
+
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"invoice_id": "$INVOICE_ID"}' \
+    $GRPC_LISTEN invoicehub.v1.InvoiceService/GetInvoice
+
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"page_size": 20}' \
+    $GRPC_LISTEN invoicehub.v1.SyncService/ListSyncEvents
+
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" $GRPC_LISTEN invoicehub.v1.PaymentService/ImportPayments
 
 Ctrl-C stops the server and the database.
 MSG

@@ -20,6 +20,15 @@ ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain for gRPC TLS (env IN
 ABSL_FLAG(std::string, tls_key, "", "PEM private key for gRPC TLS (env INVOICEHUB_TLS_KEY)");
 ABSL_FLAG(std::string, log_level, "info", "trace, debug, info, warn or error (env INVOICEHUB_LOG_LEVEL)");
 ABSL_FLAG(std::string, operator_key, "", "bootstrap key that may create companies (env INVOICEHUB_OPERATOR_KEY)");
+ABSL_FLAG(std::string, master_key, "",
+          "32 bytes as 64 hex characters or base64, sealing bill-pay secrets (env INVOICEHUB_MASTER_KEY)");
+ABSL_FLAG(int, billpay_timeout_ms, 10000, "per bill-pay call, connection included (env INVOICEHUB_BILLPAY_TIMEOUT_MS)");
+ABSL_FLAG(int, sync_threads, 2, "outbox dispatcher threads; 0 sends nothing (env INVOICEHUB_SYNC_THREADS)");
+ABSL_FLAG(int, sync_max_attempts, 8, "attempts before an outbox row is parked as failed");
+ABSL_FLAG(int, sync_retry_base_ms, 2000, "first retry delay of an outbox row; doubles per attempt");
+ABSL_FLAG(int, sync_lease_seconds, 120, "how long a dispatcher holds a claimed outbox row");
+ABSL_FLAG(int, payment_import_interval_seconds, 60,
+          "how often bill-pay payments are imported; 0 only on demand (env INVOICEHUB_PAYMENT_IMPORT_INTERVAL_SECONDS)");
 
 namespace invoicehub {
 namespace {
@@ -36,11 +45,17 @@ void ApplyEnvironmentDefaults() {
   if (const char* v = env("INVOICEHUB_TLS_KEY")) absl::SetFlag(&FLAGS_tls_key, v);
   if (const char* v = env("INVOICEHUB_LOG_LEVEL")) absl::SetFlag(&FLAGS_log_level, v);
   if (const char* v = env("INVOICEHUB_OPERATOR_KEY")) absl::SetFlag(&FLAGS_operator_key, v);
-  if (const char* v = env("INVOICEHUB_DATABASE_POOL_SIZE")) {
-    int size = 0;
-    // A malformed value is caught by validation as an impossible size.
-    absl::SetFlag(&FLAGS_database_pool_size, absl::SimpleAtoi(v, &size) ? size : -1);
-  }
+  if (const char* v = env("INVOICEHUB_MASTER_KEY")) absl::SetFlag(&FLAGS_master_key, v);
+  // A malformed number is caught by validation as an impossible value.
+  auto number = [](const char* text) {
+    int value = 0;
+    return absl::SimpleAtoi(text, &value) ? value : -1;
+  };
+  if (const char* v = env("INVOICEHUB_DATABASE_POOL_SIZE")) absl::SetFlag(&FLAGS_database_pool_size, number(v));
+  if (const char* v = env("INVOICEHUB_BILLPAY_TIMEOUT_MS")) absl::SetFlag(&FLAGS_billpay_timeout_ms, number(v));
+  if (const char* v = env("INVOICEHUB_SYNC_THREADS")) absl::SetFlag(&FLAGS_sync_threads, number(v));
+  if (const char* v = env("INVOICEHUB_PAYMENT_IMPORT_INTERVAL_SECONDS"))
+    absl::SetFlag(&FLAGS_payment_import_interval_seconds, number(v));
 }
 
 bool Readable(const std::string& path) { return std::ifstream(path).good(); }
@@ -68,6 +83,13 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
       .tls_key_file = absl::GetFlag(FLAGS_tls_key),
       .log_level = absl::GetFlag(FLAGS_log_level),
       .operator_key = absl::GetFlag(FLAGS_operator_key),
+      .master_key = absl::GetFlag(FLAGS_master_key),
+      .billpay_timeout_ms = absl::GetFlag(FLAGS_billpay_timeout_ms),
+      .sync_threads = absl::GetFlag(FLAGS_sync_threads),
+      .sync_max_attempts = absl::GetFlag(FLAGS_sync_max_attempts),
+      .sync_retry_base_ms = absl::GetFlag(FLAGS_sync_retry_base_ms),
+      .sync_lease_seconds = absl::GetFlag(FLAGS_sync_lease_seconds),
+      .payment_import_interval_seconds = absl::GetFlag(FLAGS_payment_import_interval_seconds),
   };
 
   domain::FieldErrors errors;
@@ -89,6 +111,18 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
     errors.Add("--log_level", absl::StrCat("must be one of ", absl::StrJoin(kLevels, ", ")));
   if (!config.operator_key.empty() && config.operator_key.size() < kMinOperatorKeyLength)
     errors.Add("--operator_key", absl::StrCat("must be at least ", kMinOperatorKeyLength, " characters"));
+  if (config.billpay_timeout_ms < 100 || config.billpay_timeout_ms > 120000)
+    errors.Add("--billpay_timeout_ms", "must be from 100 to 120000");
+  if (config.sync_threads < 0 || config.sync_threads > 16) errors.Add("--sync_threads", "must be from 0 to 16");
+  if (config.sync_max_attempts < 1 || config.sync_max_attempts > 100)
+    errors.Add("--sync_max_attempts", "must be from 1 to 100");
+  if (config.sync_retry_base_ms < 1) errors.Add("--sync_retry_base_ms", "must be at least 1");
+  // A lease shorter than a row's bill-pay calls would hand the row to a
+  // second dispatcher while the first still works on it.
+  if (config.sync_lease_seconds * 1000 < 4 * config.billpay_timeout_ms)
+    errors.Add("--sync_lease_seconds", "must be at least 4 bill-pay timeouts");
+  if (config.payment_import_interval_seconds < 0)
+    errors.Add("--payment_import_interval_seconds", "must be 0 or more");
   if (absl::Status status = errors.ToStatus("invalid configuration"); !status.ok()) return status;
   return config;
 }
@@ -101,7 +135,12 @@ std::string DescribeConfig(const ServerConfig& config) {
                       " tls_cert=", config.tls_cert_file.empty() ? "(not set)" : config.tls_cert_file,
                       " tls_key=", config.tls_key_file.empty() ? "(not set)" : config.tls_key_file,
                       " log_level=", config.log_level,
-                      " operator_key=", secret(config.operator_key));
+                      " operator_key=", secret(config.operator_key), " master_key=", secret(config.master_key),
+                      " billpay_timeout_ms=", config.billpay_timeout_ms, " sync_threads=", config.sync_threads,
+                      " sync_max_attempts=", config.sync_max_attempts,
+                      " sync_retry_base_ms=", config.sync_retry_base_ms,
+                      " sync_lease_seconds=", config.sync_lease_seconds,
+                      " payment_import_interval_seconds=", config.payment_import_interval_seconds);
 }
 
 }  // namespace invoicehub

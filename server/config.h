@@ -17,6 +17,13 @@ struct ServerConfig {
   std::string tls_key_file;
   std::string log_level;
   std::string operator_key;
+  std::string master_key;  // seals bill-pay secrets (BP-6); empty: no bill-pay
+  int billpay_timeout_ms = 10000;
+  int sync_threads = 2;
+  int sync_max_attempts = 8;
+  int sync_retry_base_ms = 2000;
+  int sync_lease_seconds = 120;
+  int payment_import_interval_seconds = 60;
 };
 
 // Parses argv (exits with usage on unknown flags) and validates the result;

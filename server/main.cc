@@ -3,6 +3,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -14,14 +15,19 @@
 #include <grpcpp/server_builder.h>
 #include <spdlog/spdlog.h>
 
+#include "integrations/billpay/gateway_factory.h"
 #include "server/api/admin_service.h"
 #include "server/api/authenticator.h"
 #include "server/api/customer_service.h"
 #include "server/api/invoice_service.h"
 #include "server/api/payment_service.h"
+#include "server/api/sync_service.h"
+#include "server/app/billpay_gateways.h"
 #include "server/config.h"
 #include "server/domain/clock.h"
 #include "server/http/http_listener.h"
+#include "server/workers/payment_import_worker.h"
+#include "server/workers/sync_dispatcher.h"
 #include "storage/database.h"
 #include "storage/migrator.h"
 
@@ -62,6 +68,22 @@ sigset_t BlockStopSignals() {
   return signals;
 }
 
+// BP-6: bill-pay secrets are sealed with the master key; without one no
+// company can have bill-pay.
+absl::StatusOr<std::optional<invoicehub::app::SecretBox>> MasterKeyBox(const ServerConfig& config) {
+  if (config.master_key.empty()) return std::nullopt;
+  return invoicehub::app::SecretBox::FromMasterKey(config.master_key);
+}
+
+invoicehub::workers::SyncDispatcherOptions DispatcherOptions(const ServerConfig& config) {
+  invoicehub::workers::SyncDispatcherOptions options;
+  options.threads = config.sync_threads;
+  options.lease = absl::Seconds(config.sync_lease_seconds);
+  options.retry.max_attempts = config.sync_max_attempts;
+  options.retry.base_delay = absl::Milliseconds(config.sync_retry_base_ms);
+  return options;
+}
+
 int Run(const ServerConfig& config) {
   spdlog::info("invoicehub-server starting: {}", invoicehub::DescribeConfig(config));
   sigset_t stop_signals = BlockStopSignals();
@@ -74,14 +96,26 @@ int Run(const ServerConfig& config) {
   auto database = invoicehub::storage::Database::Connect(config.database_url, config.database_pool_size);
   if (!database.ok()) return Fail(std::string("refusing to start: ") + std::string(database.status().message()));
 
+  absl::StatusOr<std::optional<invoicehub::app::SecretBox>> box = MasterKeyBox(config);
+  if (!box.ok()) return Fail(std::string("refusing to start: --master_key: ") + std::string(box.status().message()));
+  if (!box->has_value()) spdlog::warn("no master key: bill-pay accounts cannot be set or used");
+  invoicehub::billpay::GatewayOptions gateway_options;
+  gateway_options.total_timeout_ms = config.billpay_timeout_ms;
+  gateway_options.connect_timeout_ms = std::min<long>(gateway_options.connect_timeout_ms, config.billpay_timeout_ms);
+  invoicehub::app::BillPayGateways billpay(**database, std::move(*box),
+                                           [gateway_options](const invoicehub::billpay::AccountConfig& account) {
+                                             return invoicehub::billpay::MakeBillPayGateway(account, gateway_options);
+                                           });
+
   invoicehub::domain::SystemClock clock;
   invoicehub::api::Authenticator authenticator(**database, config.operator_key);
   if (config.operator_key.empty()) spdlog::warn("no operator key: companies cannot be created");
-  invoicehub::api::ApiDeps deps{**database, clock, authenticator};
+  invoicehub::api::ApiDeps deps{**database, clock, authenticator, billpay};
   invoicehub::api::AdminService admin_service(deps);
   invoicehub::api::CustomerService customer_service(deps);
   invoicehub::api::InvoiceService invoice_service(deps);
   invoicehub::api::PaymentService payment_service(deps);
+  invoicehub::api::SyncService sync_service(deps);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -92,18 +126,24 @@ int Run(const ServerConfig& config) {
   builder.RegisterService(&customer_service);
   builder.RegisterService(&invoice_service);
   builder.RegisterService(&payment_service);
+  builder.RegisterService(&sync_service);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (!server || grpc_port == 0) return Fail("refusing to start: cannot listen for gRPC on " + config.grpc_listen);
 
   std::string http_host;
   int http_port = 0;
   invoicehub::SplitHostPort(config.http_listen, &http_host, &http_port);
-  invoicehub::http::HttpListener http(**database);
+  invoicehub::http::HttpListener http(**database, &billpay, clock);
   absl::StatusOr<int> bound_http = http.Start(http_host, http_port);
   if (!bound_http.ok()) {
     server->Shutdown();
     return Fail(std::string("refusing to start: ") + std::string(bound_http.status().message()));
   }
+  invoicehub::workers::SyncDispatcher dispatcher(billpay, clock, DispatcherOptions(config));
+  dispatcher.Start();
+  invoicehub::workers::PaymentImportWorker payment_import(
+      billpay, clock, absl::Seconds(std::max(config.payment_import_interval_seconds, 1)));
+  if (config.payment_import_interval_seconds > 0) payment_import.Start();
   spdlog::info("invoicehub-server ready grpc_port={} http_port={}", grpc_port, *bound_http);
 
   int signal_number = 0;
@@ -114,6 +154,8 @@ int Run(const ServerConfig& config) {
   http.MarkStopping();
   server->Shutdown(absl::ToChronoTime(absl::Now() + kShutdownGrace));
   http.Stop();
+  payment_import.Stop();
+  dispatcher.Stop();  // rows in hand finish; a row cut short is taken again when its lease lapses
   spdlog::info("invoicehub-server stopped");
   return 0;
 }

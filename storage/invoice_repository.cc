@@ -17,7 +17,7 @@ constexpr char kColumns[] =
     "SELECT invoice_id, customer_id, state, kind, COALESCE(number, ''), issue_date::text, due_date::text,"
     " po_number, currency_code, subtotal_minor, tax_total_minor, total_minor, applied_minor, outstanding_minor,"
     " version, " INVOICEHUB_MICROS("create_time") ", " INVOICEHUB_MICROS("update_time") ", pay_now_url,"
-    " nothing_to_send::int, void_reason FROM invoices";
+    " nothing_to_send::int, void_reason, sync_state, sync_error FROM invoices";
 
 constexpr char kInsertInvoice[] =
     "INSERT INTO invoices (company_id, invoice_id, customer_id, state, kind, issue_date, due_date, po_number,"
@@ -71,6 +71,13 @@ constexpr domain::EnumNames<domain::InvoiceKind, 3> kKinds = {{
     {domain::InvoiceKind::kContract, "contract"},
 }};
 
+constexpr domain::EnumNames<domain::InvoiceSyncState, 4> kSyncStates = {{
+    {domain::InvoiceSyncState::kNone, "none"},
+    {domain::InvoiceSyncState::kPending, "pending"},
+    {domain::InvoiceSyncState::kSynced, "synced"},
+    {domain::InvoiceSyncState::kFailed, "failed"},
+}};
+
 std::string StateName(domain::InvoiceState state) { return domain::NameOf(kStates, state); }
 std::string KindName(domain::InvoiceKind kind) { return domain::NameOf(kKinds, kind); }
 
@@ -96,6 +103,9 @@ domain::Invoice FromRow(const soci::row& row) {
   invoice.pay_now_url = row.get<std::string>(17);
   invoice.nothing_to_send = row.get<int>(18) != 0;
   invoice.void_reason = row.get<std::string>(19);
+  invoice.sync_state =
+      domain::ValueOf(kSyncStates, row.get<std::string>(20)).value_or(domain::InvoiceSyncState::kNone);
+  invoice.sync_error = row.get<std::string>(21);
   return invoice;
 }
 
@@ -228,6 +238,12 @@ std::vector<domain::Invoice> ListInvoicesForLedger(Transaction& tx, int64_t comp
   std::vector<domain::Invoice> invoices;
   for (const soci::row& row : rows) invoices.push_back(FromRow(row));
   return invoices;
+}
+
+void SetInvoicePayNowUrl(Transaction& tx, int64_t company_id, int64_t invoice_id, const std::string& url) {
+  long long company = company_id, invoice = invoice_id;
+  tx.session() << "UPDATE invoices SET pay_now_url = :url WHERE company_id = :company_id AND invoice_id = :invoice_id",
+      soci::use(url, "url"), soci::use(company, "company_id"), soci::use(invoice, "invoice_id");
 }
 
 }  // namespace invoicehub::storage

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -45,6 +46,10 @@ struct InvoiceFilter {
 // Up to `limit` invoices (with lines) created after `after`, in creation order.
 std::vector<domain::Invoice> ListInvoices(Transaction& tx, int64_t company_id, const InvoiceFilter& filter,
                                           const ListCursor& after, int limit);
+
+// BP-4: the Pay Now URL bill-pay gave. Not a client's edit, so the version
+// stays: a clerk who read the invoice before the URL came can still save.
+void SetInvoicePayNowUrl(Transaction& tx, int64_t company_id, int64_t invoice_id, const std::string& url);
 
 // Every invoice of the company without lines, for the ledger check.
 std::vector<domain::Invoice> ListInvoicesForLedger(Transaction& tx, int64_t company_id);

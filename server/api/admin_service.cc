@@ -15,19 +15,6 @@ namespace {
 using domain::Permission;
 using domain::Principal;
 
-// The company a call acts on. A company key acts on its own company (an
-// empty id means that one); naming any other answers NOT_FOUND, exactly as
-// for a company that does not exist. The operator must name one.
-absl::StatusOr<int64_t> TargetCompany(const Principal& principal, const std::string& field, const std::string& id) {
-  if (id.empty() && !principal.is_operator) return principal.company_id;
-  domain::FieldErrors errors;
-  int64_t company_id = ParseId(errors, field, id);
-  RETURN_IF_ERROR(errors.ToStatus());
-  if (!principal.is_operator && company_id != principal.company_id)
-    return absl::NotFoundError(absl::StrCat("company ", company_id, " not found"));
-  return company_id;
-}
-
 }  // namespace
 
 grpc::Status AdminService::CreateCompany(grpc::ServerContext* context, const v1::CreateCompanyRequest* request,

@@ -148,4 +148,16 @@ absl::Status RunQuery(const ApiDeps& deps, const std::function<absl::Status(stor
   return deps.database.InTransaction(body);
 }
 
+absl::StatusOr<int64_t> TargetCompany(const domain::Principal& principal, const std::string& field,
+                                      const std::string& id) {
+  if (id.empty() && !principal.is_operator) return principal.company_id;
+  domain::FieldErrors errors;
+  int64_t company_id = ParseId(errors, field, id);
+  RETURN_IF_ERROR(errors.ToStatus());
+  if (!principal.is_operator && company_id != principal.company_id)
+    return absl::NotFoundError(absl::StrCat("company ", company_id, " not found"));
+  return company_id;
+}
+
+
 }  // namespace invoicehub::api

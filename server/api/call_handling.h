@@ -18,12 +18,16 @@
 #include "server/domain/principal.h"
 #include "storage/database.h"
 
+#include "server/app/billpay_gateways.h"
+
 namespace invoicehub::api {
 
 struct ApiDeps {
   storage::Database& database;
   const domain::Clock& clock;
   const Authenticator& authenticator;
+  // Each company's bill-pay gateway (BP-6); set by main.cc.
+  app::BillPayGateways& billpay;
 };
 
 grpc::Status HandleCall(const ApiDeps& deps, grpc::ServerContext* context, const google::protobuf::Message& request,
@@ -78,6 +82,12 @@ absl::Status RunMutation(const ApiDeps& deps, const domain::Principal& principal
                          google::protobuf::Message* response,
                          const std::function<absl::Status(MutationScope&)>& body,
                          const RedactForStorage& redact = nullptr);
+
+// The company a call acts on. A company key acts on its own company (an
+// empty id means that one); naming any other answers NOT_FOUND, exactly as
+// for a company that does not exist. The operator must name one.
+absl::StatusOr<int64_t> TargetCompany(const domain::Principal& principal, const std::string& field,
+                                      const std::string& id);
 
 // Runs a read-only `body` in one transaction.
 absl::Status RunQuery(const ApiDeps& deps, const std::function<absl::Status(storage::Transaction&)>& body);

@@ -3,6 +3,7 @@
 #include "server/api/invoice_service.h"
 #include "server/api/proto_convert.h"
 #include "server/app/invoice_lifecycle_actions.h"
+#include "server/app/move_back_import.h"
 #include "server/domain/status_macros.h"
 #include "server/domain/text_rules.h"
 
@@ -36,6 +37,18 @@ absl::Status RunMove(const ApiDeps& deps, const Principal& principal, const Requ
   });
 }
 
+// BP-7: a move back imports bill-pay's payments first, outside the move's
+// transaction (it calls bill-pay), and is refused if it cannot.
+template <typename Request>
+absl::Status RunMoveBack(const ApiDeps& deps, const Principal& principal, const Request& request,
+                         v1::Invoice* response, const Move& move) {
+  domain::FieldErrors errors;
+  int64_t invoice_id = ParseId(errors, "invoice_id", request.invoice_id());
+  if (errors.empty())
+    RETURN_IF_ERROR(app::ImportPaymentsBeforeMoveBack(deps.billpay, principal.company_id, invoice_id, deps.clock));
+  return RunMove(deps, principal, request, {}, response, move);
+}
+
 }  // namespace
 
 grpc::Status InvoiceService::FinalizeInvoice(grpc::ServerContext* context, const v1::FinalizeInvoiceRequest* request,
@@ -48,7 +61,7 @@ grpc::Status InvoiceService::FinalizeInvoice(grpc::ServerContext* context, const
 grpc::Status InvoiceService::ReissueInvoice(grpc::ServerContext* context, const v1::ReissueInvoiceRequest* request,
                                             v1::Invoice* response) {
   return HandleCall(deps_, context, *request, Permission::kWriteRecords, [&](const Principal& principal) {
-    return RunMove(deps_, principal, *request, {}, response, app::ReissueInvoice);
+    return RunMoveBack(deps_, principal, *request, response, app::ReissueInvoice);
   });
 }
 
@@ -56,7 +69,7 @@ grpc::Status InvoiceService::RevertInvoiceToDraft(grpc::ServerContext* context,
                                                   const v1::RevertInvoiceToDraftRequest* request,
                                                   v1::Invoice* response) {
   return HandleCall(deps_, context, *request, Permission::kWriteRecords, [&](const Principal& principal) {
-    return RunMove(deps_, principal, *request, {}, response, app::RevertInvoiceToDraft);
+    return RunMoveBack(deps_, principal, *request, response, app::RevertInvoiceToDraft);
   });
 }
 

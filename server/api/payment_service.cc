@@ -5,6 +5,8 @@
 #include "server/api/page_token.h"
 #include "server/api/payment_convert.h"
 #include "server/api/proto_convert.h"
+#include "server/app/billpay_import.h"
+#include "server/domain/field_errors.h"
 #include "server/domain/status_macros.h"
 #include "server/domain/text_rules.h"
 #include "storage/customer_repository.h"
@@ -141,6 +143,22 @@ grpc::Status PaymentService::ReversePayment(grpc::ServerContext* context, const 
       AuditPaymentMove(scope, principal.company_id, result, response);
       return absl::OkStatus();
     });
+  });
+}
+
+grpc::Status PaymentService::ImportPayments(grpc::ServerContext* context, const v1::ImportPaymentsRequest* request,
+                                            v1::ImportPaymentsResponse* response) {
+  return HandleCall(deps_, context, *request, Permission::kWriteRecords, [&](const Principal& principal) {
+    absl::StatusOr<app::ImportSummary> summary =
+        app::ImportBillPayPayments(deps_.billpay, principal.company_id, deps_.clock);
+    if (absl::IsNotFound(summary.status()))
+      return domain::RuleViolation("BP-6", "the company has no bill-pay account");
+    RETURN_IF_ERROR(summary.status());
+    response->set_recorded(summary->recorded);
+    response->set_reversed(summary->reversed);
+    response->set_unchanged(summary->unchanged);
+    response->set_unmatched(summary->unmatched);
+    return absl::OkStatus();
   });
 }
 

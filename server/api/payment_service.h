@@ -21,6 +21,9 @@ class PaymentService final : public v1::PaymentService::Service {
                                v1::ApplyPrepaymentResponse* response) override;
   grpc::Status ReversePayment(grpc::ServerContext* context, const v1::ReversePaymentRequest* request,
                               v1::Payment* response) override;
+  // Not in a MutationScope: the import opens a transaction per page itself.
+  grpc::Status ImportPayments(grpc::ServerContext* context, const v1::ImportPaymentsRequest* request,
+                              v1::ImportPaymentsResponse* response) override;
 
  private:
   ApiDeps deps_;

@@ -237,6 +237,13 @@ void ToProto(const domain::Invoice& invoice, v1::Invoice* out) {
   out->set_pay_now_url(invoice.pay_now_url);
   out->set_nothing_to_send(invoice.nothing_to_send);
   out->set_void_reason(invoice.void_reason);
+  switch (invoice.sync_state) {
+    case domain::InvoiceSyncState::kNone: out->set_sync_state(v1::INVOICE_SYNC_STATE_NONE); break;
+    case domain::InvoiceSyncState::kPending: out->set_sync_state(v1::INVOICE_SYNC_STATE_PENDING); break;
+    case domain::InvoiceSyncState::kSynced: out->set_sync_state(v1::INVOICE_SYNC_STATE_SYNCED); break;
+    case domain::InvoiceSyncState::kFailed: out->set_sync_state(v1::INVOICE_SYNC_STATE_FAILED); break;
+  }
+  out->set_sync_error(invoice.sync_error);
   out->set_version(invoice.version);
   *out->mutable_create_time() = ToTimestamp(invoice.create_time);
   *out->mutable_update_time() = ToTimestamp(invoice.update_time);

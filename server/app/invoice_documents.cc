@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "integrations/pdf/invoice_pdf.h"
 #include "server/app/api_key_secrets.h"
 #include "server/domain/company.h"
 #include "server/domain/customer.h"
@@ -36,6 +37,14 @@ std::string DateText(absl::CivilDay day) {
 }
 
 }  // namespace
+
+absl::Status RenderAndStoreInvoicePdf(storage::Transaction& tx, const domain::Company& company,
+                                      const domain::Invoice& invoice, absl::Time now) {
+  ASSIGN_OR_RETURN(domain::Customer customer, storage::FindCustomer(tx, company.id, invoice.customer_id));
+  ASSIGN_OR_RETURN(std::string pdf, pdf::RenderInvoicePdf(company, customer, invoice, invoice.pay_now_url));
+  storage::SaveInvoicePdf(tx, company.id, invoice.id, pdf, Sha256Hex(pdf), now);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<storage::StoredPdf> FindInvoicePdf(storage::Transaction& tx, int64_t company_id, int64_t invoice_id,
                                                   int64_t expected_version) {

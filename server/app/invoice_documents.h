@@ -7,11 +7,18 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "server/domain/company.h"
+#include "server/domain/invoice.h"
 #include "storage/attachment_repository.h"
 #include "storage/database.h"
 #include "storage/invoice_pdf_store.h"
 
 namespace invoicehub::app {
+
+// LC-2: renders the invoice (with its Pay Now URL, BP-4) and stores it as
+// its newest PDF revision.
+absl::Status RenderAndStoreInvoicePdf(storage::Transaction& tx, const domain::Company& company,
+                                      const domain::Invoice& invoice, absl::Time now);
 
 // The PDF of the invoice's last finalize. `expected_version` 0 means any;
 // else it must be the current version. A DRAFT (never or no longer final)

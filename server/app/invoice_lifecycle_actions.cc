@@ -1,8 +1,10 @@
 #include "server/app/invoice_lifecycle_actions.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
-#include "integrations/pdf/invoice_pdf.h"
-#include "server/app/api_key_secrets.h"
+#include "server/app/billpay_sync_plan.h"
+#include "server/app/invoice_documents.h"
 #include "server/app/ledger_moves.h"
 #include "server/domain/invoice_lifecycle.h"
 #include "server/domain/lifecycle_event.h"
@@ -11,9 +13,7 @@
 #include "storage/company_repository.h"
 #include "storage/customer_repository.h"
 #include "storage/invoice_numbering.h"
-#include "storage/invoice_pdf_store.h"
 #include "storage/invoice_repository.h"
-#include "storage/lifecycle_event_store.h"
 
 namespace invoicehub::app {
 namespace {
@@ -28,11 +28,13 @@ absl::StatusOr<domain::Invoice> LockForMove(storage::Transaction& tx, int64_t co
   return invoice;
 }
 
-absl::Status RenderAndStorePdf(storage::Transaction& tx, const domain::Company& company,
-                               const domain::Invoice& invoice, absl::Time now) {
-  ASSIGN_OR_RETURN(domain::Customer customer, storage::FindCustomer(tx, company.id, invoice.customer_id));
-  ASSIGN_OR_RETURN(std::string pdf, pdf::RenderInvoicePdf(company, customer, invoice, invoice.pay_now_url));
-  storage::SaveInvoicePdf(tx, company.id, invoice.id, pdf, Sha256Hex(pdf), now);
+// Stores the move's events and bill-pay's outbox rows; the answer shows the
+// sync they started.
+absl::Status RecordMoveEvents(storage::Transaction& tx, int64_t company_id,
+                              const std::vector<domain::LifecycleEvent>& events, absl::Time now,
+                              domain::Invoice& after) {
+  ASSIGN_OR_RETURN(std::set<int64_t> pending, RecordLifecycleEvents(tx, company_id, events, now));
+  if (pending.count(after.id) > 0) after.sync_state = domain::InvoiceSyncState::kPending;
   return absl::OkStatus();
 }
 
@@ -60,7 +62,7 @@ absl::StatusOr<InvoiceMoveResult> MoveBack(storage::Transaction& tx, int64_t com
   events.insert(events.begin(), {to == domain::InvoiceState::kDraft ? domain::LifecycleEventKind::kInvoiceRevertedToDraft
                                                                     : domain::LifecycleEventKind::kInvoiceReissued,
                                  invoice_id, 0, 0});
-  storage::AppendLifecycleEvents(tx, company_id, events, now);
+  RETURN_IF_ERROR(RecordMoveEvents(tx, company_id, events, now, after));
   return InvoiceMoveResult{{std::move(before), std::move(after)}, std::move(payments)};
 }
 
@@ -80,11 +82,11 @@ absl::StatusOr<InvoiceMoveResult> FinalizeInvoice(storage::Transaction& tx, int6
   next.nothing_to_send = domain::NothingToSend(next);  // BP-2
   ASSIGN_OR_RETURN(domain::Invoice after,
                    storage::UpdateInvoice(tx, company_id, next, now, storage::LinesChange::kKeep));
-  RETURN_IF_ERROR(RenderAndStorePdf(tx, company, after, now));  // LC-2
+  RETURN_IF_ERROR(RenderAndStoreInvoicePdf(tx, company, after, now));  // LC-2
   domain::LifecycleEventKind kind = before.state == domain::InvoiceState::kReissue
                                         ? domain::LifecycleEventKind::kInvoiceRefinalized
                                         : domain::LifecycleEventKind::kInvoiceFinalized;
-  storage::AppendLifecycleEvents(tx, company_id, {{kind, invoice_id, 0, after.outstanding_minor}}, now);
+  RETURN_IF_ERROR(RecordMoveEvents(tx, company_id, {{kind, invoice_id, 0, after.outstanding_minor}}, now, after));
   return InvoiceMoveResult{{std::move(before), std::move(after)}, {}};
 }
 
@@ -111,8 +113,8 @@ absl::StatusOr<InvoiceMoveResult> VoidInvoice(storage::Transaction& tx, int64_t 
   next.pay_now_url.clear();
   ASSIGN_OR_RETURN(domain::Invoice after,
                    storage::UpdateInvoice(tx, company_id, next, now, storage::LinesChange::kKeep));
-  storage::AppendLifecycleEvents(tx, company_id, {{domain::LifecycleEventKind::kInvoiceVoided, invoice_id, 0, 0}},
-                                 now);
+  RETURN_IF_ERROR(
+      RecordMoveEvents(tx, company_id, {{domain::LifecycleEventKind::kInvoiceVoided, invoice_id, 0, 0}}, now, after));
   return InvoiceMoveResult{{std::move(before), std::move(after)}, {}};
 }
 

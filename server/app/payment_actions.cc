@@ -4,6 +4,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "server/app/billpay_sync_plan.h"
 #include "server/app/company_today.h"
 #include "server/app/ledger_moves.h"
 #include "server/domain/lifecycle_event.h"
@@ -11,7 +12,6 @@
 #include "server/domain/update_mask.h"
 #include "storage/customer_repository.h"
 #include "storage/invoice_repository.h"
-#include "storage/lifecycle_event_store.h"
 #include "storage/payment_repository.h"
 
 namespace invoicehub::app {
@@ -138,8 +138,7 @@ absl::StatusOr<PaymentMoveResult> RecordPayment(storage::Transaction& tx, int64_
     ASSIGN_OR_RETURN(Change<domain::Invoice> change, ApplyToInvoice(tx, company_id, invoice, amount, now));
     result.invoices.push_back(std::move(change));
   }
-  storage::AppendLifecycleEvents(
-      tx, company_id, {{domain::LifecycleEventKind::kPaymentRecorded, 0, payment.id, payment.amount_minor}}, now);
+  RETURN_IF_ERROR(RecordLifecycleEvents(tx, company_id, {{domain::LifecycleEventKind::kPaymentRecorded, 0, payment.id, payment.amount_minor}}, now).status());
   ASSIGN_OR_RETURN(result.payment, storage::FindPayment(tx, company_id, payment.id));
   return result;
 }
@@ -194,8 +193,7 @@ absl::StatusOr<PaymentMoveResult> ApplyPrepayment(storage::Transaction& tx, int6
   PaymentMoveResult result;
   ASSIGN_OR_RETURN(Change<domain::Invoice> change, ApplyToInvoice(tx, company_id, invoice, applying, now));
   result.invoices.push_back(std::move(change));
-  storage::AppendLifecycleEvents(
-      tx, company_id, {{domain::LifecycleEventKind::kPrepaymentApplied, invoice.id, payment.id, applying}}, now);
+  RETURN_IF_ERROR(RecordLifecycleEvents(tx, company_id, {{domain::LifecycleEventKind::kPrepaymentApplied, invoice.id, payment.id, applying}}, now).status());
   result.payment_before = std::move(payment);
   ASSIGN_OR_RETURN(result.payment, storage::FindPayment(tx, company_id, payment_id));
   return result;
@@ -227,8 +225,7 @@ absl::StatusOr<PaymentMoveResult> ReversePayment(storage::Transaction& tx, int64
   next.unapplied_minor = 0;
   next.reversal_reason = reason;
   storage::UpdatePayment(tx, company_id, next, now);
-  storage::AppendLifecycleEvents(
-      tx, company_id, {{domain::LifecycleEventKind::kPaymentReversed, 0, payment.id, payment.amount_minor}}, now);
+  RETURN_IF_ERROR(RecordLifecycleEvents(tx, company_id, {{domain::LifecycleEventKind::kPaymentReversed, 0, payment.id, payment.amount_minor}}, now).status());
   result.payment_before = std::move(payment);
   ASSIGN_OR_RETURN(result.payment, storage::FindPayment(tx, company_id, payment_id));
   return result;

@@ -17,6 +17,9 @@ namespace invoicehub::domain {
 
 enum class InvoiceState { kDraft, kFinal, kReissue, kVoid };
 enum class InvoiceKind { kSales, kService, kContract };
+// What bill-pay knows of the invoice, from its outbox rows: kNone (it never
+// had to learn of it), kPending, kSynced, kFailed (a row was parked).
+enum class InvoiceSyncState { kNone, kPending, kSynced, kFailed };
 
 std::string InvoiceStateName(InvoiceState state);  // "DRAFT", ...
 
@@ -64,6 +67,8 @@ struct Invoice {
   std::string pay_now_url;       // BP-4: from bill-pay, empty until known
   bool nothing_to_send = false;  // BP-2: decided at each finalize
   std::string void_reason;
+  InvoiceSyncState sync_state = InvoiceSyncState::kNone;
+  std::string sync_error;  // the last error while pending or failed
   int64_t version = 0;
   absl::Time create_time;
   absl::Time update_time;

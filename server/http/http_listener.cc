@@ -4,18 +4,23 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
+#include "integrations/billpay/webhook_signature.h"
+#include "server/http/billpay_webhook.h"
 #include "storage/migrator.h"
 
 namespace invoicehub::http {
 namespace {
 
 // Partners' webhook bodies are small; anything larger is refused unread.
+// (The bill-pay webhook refuses anything over its own, smaller limit.)
 constexpr size_t kMaxBodyBytes = 1 << 20;
 
 }  // namespace
 
-HttpListener::HttpListener(storage::Database& database)
-    : database_(database), server_(std::make_unique<httplib::Server>()) {
+HttpListener::HttpListener(storage::Database& database, app::BillPayGateways* billpay, const domain::Clock& clock)
+    : database_(database),
+      billpay_webhook_(billpay ? std::make_unique<BillPayWebhook>(*billpay, clock) : nullptr),
+      server_(std::make_unique<httplib::Server>()) {
   server_->set_payload_max_length(kMaxBodyBytes);
   server_->set_read_timeout(5, 0);
   server_->set_write_timeout(5, 0);
@@ -34,6 +39,15 @@ HttpListener::HttpListener(storage::Database& database)
       response.set_content(absl::StrCat("not ready: ", status.message(), "\n"), "text/plain");
     }
   });
+  if (billpay_webhook_) {
+    // Any path segment, so that a company id that is not one is refused like an unknown one.
+    server_->Post(R"(/webhooks/billpay/([^/]+))", [this](const httplib::Request& request, httplib::Response& response) {
+      WebhookAnswer answer = billpay_webhook_->Receive(
+          request.matches[1].str(), request.get_header_value(billpay::kSignatureHeader), request.body);
+      response.status = answer.status;
+      response.set_content(answer.body, "application/json");
+    });
+  }
 }
 
 HttpListener::~HttpListener() { Stop(); }

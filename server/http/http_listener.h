@@ -1,7 +1,7 @@
 #pragma once
-// The HTTP side of the server: /healthz (the process is alive) and /readyz
-// (the database answers and the schema is current). Partner webhooks will
-// be mounted here too.
+// The HTTP side of the server: /healthz (the process is alive), /readyz
+// (the database answers and the schema is current) and bill-pay's webhooks
+// (POST /webhooks/billpay/{company_id}, server/http/billpay_webhook.h).
 
 #include <atomic>
 #include <memory>
@@ -9,6 +9,8 @@
 #include <thread>
 
 #include "absl/status/statusor.h"
+#include "server/app/billpay_gateways.h"
+#include "server/domain/clock.h"
 #include "storage/database.h"
 
 namespace httplib {
@@ -17,9 +19,12 @@ class Server;
 
 namespace invoicehub::http {
 
+class BillPayWebhook;
+
 class HttpListener {
  public:
-  explicit HttpListener(storage::Database& database);
+  // `billpay` null: no webhook endpoint (it answers 404).
+  HttpListener(storage::Database& database, app::BillPayGateways* billpay, const domain::Clock& clock);
   ~HttpListener();
 
   // Binds `host`:`port` (0: any free port) and serves on a thread of its own.
@@ -33,6 +38,7 @@ class HttpListener {
  private:
   storage::Database& database_;
   std::atomic<bool> stopping_{false};
+  std::unique_ptr<BillPayWebhook> billpay_webhook_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
 };

@@ -80,6 +80,7 @@ TEST_F(HealthAndReflectionTest, ReflectionListsEveryService) {
   for (const auto& service : response.list_services_response().service()) names.push_back(service.name());
   EXPECT_THAT(names, UnorderedElementsAre("invoicehub.v1.AdminService", "invoicehub.v1.CustomerService",
                                           "invoicehub.v1.InvoiceService", "invoicehub.v1.PaymentService",
+                                          "invoicehub.v1.SyncService",
                                           "grpc.health.v1.Health",
                                           "grpc.reflection.v1alpha.ServerReflection"));
 }

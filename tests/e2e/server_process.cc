@@ -78,8 +78,12 @@ ServerProcess::ServerProcess(Options options) : log_path_(NewLogPath()) {
     args.push_back("--grpc_listen=127.0.0.1:0");
     args.push_back("--http_listen=127.0.0.1:0");
     args.push_back("--log_level=info");
+    for (const char* quick : {"--billpay_timeout_ms=2000", "--sync_lease_seconds=8", "--sync_retry_base_ms=100",
+                              "--payment_import_interval_seconds=2"})
+      args.push_back(quick);
   }
   if (!options.operator_key.empty()) args.push_back("--operator_key=" + options.operator_key);
+  if (!options.master_key.empty()) args.push_back("--master_key=" + options.master_key);
   for (const std::string& arg : options.extra_args) args.push_back(arg);
   std::vector<std::string> env = ChildEnvironment();
   // Everything the child needs is prepared here: between fork and exec only
@@ -240,7 +244,8 @@ ApiClient::ApiClient(const std::string& address)
       admin_(v1::AdminService::NewStub(channel_)),
       customers_(v1::CustomerService::NewStub(channel_)),
       invoices_(v1::InvoiceService::NewStub(channel_)),
-      payments_(v1::PaymentService::NewStub(channel_)) {}
+      payments_(v1::PaymentService::NewStub(channel_)),
+      sync_(v1::SyncService::NewStub(channel_)) {}
 
 std::unique_ptr<grpc::ClientContext> ApiClient::Context(const std::string& key, std::chrono::milliseconds deadline) {
   auto context = std::make_unique<grpc::ClientContext>();

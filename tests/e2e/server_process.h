@@ -25,11 +25,14 @@
 #include "invoicehub/v1/customer_service.grpc.pb.h"
 #include "invoicehub/v1/invoice_service.grpc.pb.h"
 #include "invoicehub/v1/payment_service.grpc.pb.h"
+#include "invoicehub/v1/sync_service.grpc.pb.h"
 
 namespace invoicehub::e2e {
 
 // The operator key every test server gets (at least 24 characters).
 inline constexpr char kOperatorKey[] = "e2e-operator-key-7f3a9c21d4b8e605";
+// The master key every test server gets, so companies can have bill-pay (BP-6).
+inline constexpr char kMasterKey[] = "8f1d2c3b4a5968778695a4b3c2d1e0f00112233445566778899aabbccddeeff0";
 
 class ServerProcess {
  public:
@@ -37,8 +40,12 @@ class ServerProcess {
     std::string database_url;
     // "" starts the server without an operator key.
     std::string operator_key = kOperatorKey;
-    // Replace the default --grpc_listen/--http_listen (127.0.0.1:0) and
-    // --log_level flags entirely when set; `extra_args` are appended.
+    // "" starts the server without a master key (no bill-pay).
+    std::string master_key = kMasterKey;
+    // Replace the default --grpc_listen/--http_listen (127.0.0.1:0),
+    // --log_level and the test's quick bill-pay timings (2 s calls, 100 ms
+    // first retry, import every 2 s) entirely when set; `extra_args` are
+    // appended, and a flag given twice takes the later value.
     bool default_listen_flags = true;
     std::vector<std::string> extra_args;
 
@@ -104,7 +111,7 @@ struct HttpAnswer {
 };
 HttpAnswer HttpGet(int port, const std::string& path);
 
-// Stubs for the three Invoicehub services over one channel.
+// Stubs for the Invoicehub services over one channel.
 class ApiClient {
  public:
   explicit ApiClient(const std::string& address);
@@ -118,6 +125,7 @@ class ApiClient {
   v1::CustomerService::Stub& customers() { return *customers_; }
   v1::InvoiceService::Stub& invoices() { return *invoices_; }
   v1::PaymentService::Stub& payments() { return *payments_; }
+  v1::SyncService::Stub& sync() { return *sync_; }
   const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
 
  private:
@@ -126,6 +134,7 @@ class ApiClient {
   std::unique_ptr<v1::CustomerService::Stub> customers_;
   std::unique_ptr<v1::InvoiceService::Stub> invoices_;
   std::unique_ptr<v1::PaymentService::Stub> payments_;
+  std::unique_ptr<v1::SyncService::Stub> sync_;
 };
 
 }  // namespace invoicehub::e2e

@@ -1,0 +1,489 @@
+// Payments bill-pay reports, applied to our books on a real PostgreSQL
+// (BP-12: exactly once, in any order), and the payment import that pages
+// bill-pay's payment feed (a fake of the HTTP gateway serves the pages; the
+// database is real). The ledger check runs after every test that moves money.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "server/app/billpay_import.h"
+#include "server/domain/lifecycle_event.h"
+#include "storage/billpay_import_cursor.h"
+#include "storage/lifecycle_event_store.h"
+#include "tests/integration/billpay_fixture.h"
+#include "tests/support/concurrently.h"
+
+namespace invoicehub::integration::billpay_test {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using app::BillPayApplyResult;
+
+MATCHER_P(ResultIs, result, "") {
+  if (!arg.ok()) {
+    *result_listener << "status " << arg.status();
+    return false;
+  }
+  *result_listener << "result " << app::BillPayApplyResultName(arg->result) << ", note \"" << arg->note << "\"";
+  return arg->result == result;
+}
+
+MATCHER_P2(AllocationOf, invoice_id, amount, "") {
+  return arg.invoice_id == invoice_id && arg.amount_minor == amount &&
+         arg.state == domain::AllocationState::kApplied;
+}
+
+class BillPayApplyTest : public BillPayTest {
+ protected:
+  explicit BillPayApplyTest(size_t pool_size = 4) : BillPayTest(pool_size) {}
+
+  int CountEvents(domain::LifecycleEventKind kind) {
+    std::vector<domain::LifecycleEvent> events =
+        Read([&](storage::Transaction& tx) { return storage::ListLifecycleEvents(tx, company_); });
+    return static_cast<int>(
+        std::count_if(events.begin(), events.end(), [&](const domain::LifecycleEvent& e) { return e.kind == kind; }));
+  }
+};
+
+// ------------------------------------------------------------------ apply
+
+TEST_F(BillPayApplyTest, NewPayerPaymentOverTwoInvoicesIsRecordedAndAllocated) {  // BP-12
+  domain::Invoice a = LinkedFinal(10000, "inv_a");
+  domain::Invoice b = LinkedFinal(5000, "inv_b");
+  auto outcome = Apply(PayerPayment("pay_1", 12000, {{"inv_a", 10000}, {"inv_b", 2000}}));
+  ASSERT_THAT(outcome, ResultIs(BillPayApplyResult::kRecorded));
+  EXPECT_EQ(outcome->note, "");
+
+  const int64_t payment_id = PaymentOf("pay_1");
+  ASSERT_NE(payment_id, 0);
+  EXPECT_EQ(outcome->payment_id, payment_id);
+  domain::Payment payment = LoadPayment(payment_id);
+  EXPECT_EQ(payment.customer_id, customer_);
+  EXPECT_EQ(payment.amount_minor, 12000);
+  EXPECT_EQ(payment.unapplied_minor, 0);
+  EXPECT_EQ(payment.currency_code, "CHF");
+  EXPECT_EQ(payment.method, domain::PaymentMethod::kCard);
+  EXPECT_EQ(payment.reference, "pay_1");
+  EXPECT_EQ(payment.received_date, absl::CivilDay(2024, 3, 7));
+  EXPECT_THAT(payment.allocations, ElementsAre(AllocationOf(a.id, 10000), AllocationOf(b.id, 2000)));
+  EXPECT_EQ(Load(a.id).outstanding_minor, 0);
+  EXPECT_EQ(Load(b.id).outstanding_minor, 3000);
+  EXPECT_EQ(db_.Scalar(absl::StrCat("SELECT origin FROM billpay_payments WHERE company_id = ", company_,
+                                    " AND billpay_payment_id = 'pay_1'")),
+            "payer");
+  ExpectLedgerClean();
+}
+
+TEST_F(BillPayApplyTest, SamePaymentAppliedTwiceIsRecordedOnce) {  // BP-12
+  domain::Invoice a = LinkedFinal(10000, "inv_a");
+  billpay::PaymentRecord payment = PayerPayment("pay_1", 4000, {{"inv_a", 4000}});
+  EXPECT_THAT(Apply(payment), ResultIs(BillPayApplyResult::kRecorded));
+  EXPECT_THAT(Apply(payment), ResultIs(BillPayApplyResult::kUnchanged));
+  EXPECT_EQ(Count("payments"), "1");
+  EXPECT_EQ(Load(a.id).outstanding_minor, 6000);
+  ExpectLedgerClean();
+}
+
+TEST_F(BillPayApplyTest, ReversalSeenBeforeThePaymentRecordsAndReversesOnce) {  // BP-12
+  domain::Invoice a = LinkedFinal(10000, "inv_a");
+  billpay::PaymentRecord succeeded = PayerPayment("pay_1", 4000, {{"inv_a", 4000}});
+  auto first = Apply(Reversed(succeeded, "chargeback"));
+  ASSERT_THAT(first, ResultIs(BillPayApplyResult::kRecordedAndReversed));
+  ASSERT_EQ(first->moves.size(), 2u);
+  // The late "succeeded" does not undo the reversal.
+  EXPECT_THAT(Apply(succeeded), ResultIs(BillPayApplyResult::kUnchanged));
+
+  EXPECT_EQ(Count("payments"), "1");
+  domain::Payment payment = LoadPayment(PaymentOf("pay_1"));
+  EXPECT_EQ(payment.state, domain::PaymentState::kReversed);
+  EXPECT_EQ(payment.reversal_reason, "bill-pay: chargeback");
+  EXPECT_EQ(payment.unapplied_minor, 0);
+  EXPECT_EQ(Load(a.id).outstanding_minor, 10000);
+  ExpectLedgerClean();
+}
+
+TEST_F(BillPayApplyTest, ReversalReportedTwiceReversesOnce) {  // BP-12
+  domain::Invoice a = LinkedFinal(10000, "inv_a");
+  billpay::PaymentRecord succeeded = PayerPayment("pay_1", 4000, {{"inv_a", 4000}});
+  ASSERT_THAT(Apply(succeeded), ResultIs(BillPayApplyResult::kRecorded));
+  EXPECT_EQ(Load(a.id).outstanding_minor, 6000);
+  EXPECT_THAT(Apply(Reversed(succeeded)), ResultIs(BillPayApplyResult::kReversed));
+  EXPECT_THAT(Apply(Reversed(succeeded)), ResultIs(BillPayApplyResult::kUnchanged));
+  EXPECT_THAT(Apply(succeeded), ResultIs(BillPayApplyResult::kUnchanged));
+
+  EXPECT_EQ(CountEvents(domain::LifecycleEventKind::kPaymentReversed), 1);
+  domain::Payment payment = LoadPayment(PaymentOf("pay_1"));
+  EXPECT_EQ(payment.state, domain::PaymentState::kReversed);
+  EXPECT_EQ(payment.reversal_reason, "bill-pay: refund");
+  EXPECT_EQ(Load(a.id).outstanding_minor, 10000);
+  ExpectLedgerClean();
+}
+
+class BillPayApplyConcurrencyTest : public BillPayApplyTest {
+ protected:
+  BillPayApplyConcurrencyTest() : BillPayApplyTest(6) {}
+};
+
+// A webhook and the import applying the same payment at once.
+TEST_F(BillPayApplyConcurrencyTest, SamePaymentAppliedConcurrentlyIsRecordedOnce) {  // BP-12
+  domain::Invoice a = LinkedFinal(10000, "inv_a");
+  const billpay::PaymentRecord payment = PayerPayment("pay_1", 4000, {{"inv_a", 4000}});
+  constexpr int kThreads = 4;
+  std::vector<absl::StatusOr<app::BillPayApplyOutcome>> outcomes(kThreads, absl::UnknownError("not run"));
+  const absl::Time now = At(2024, 3, 9);
+  testing::RunConcurrently(kThreads, [&](int i) {
+    outcomes[static_cast<size_t>(i)] = db_.Run(
+        [&](storage::Transaction& tx) { return app::ApplyBillPayPayment(tx, company_, payment, now); });
+  });
+
+  int recorded = 0, unchanged = 0;
+  for (const auto& outcome : outcomes) {
+    ASSERT_TRUE(outcome.ok()) << outcome.status();
+    if (outcome->result == BillPayApplyResult::kRecorded) ++recorded;
+    if (outcome->result == BillPayApplyResult::kUnchanged) ++unchanged;
+  }
+  EXPECT_EQ(recorded, 1);
+  EXPECT_EQ(unchanged, kThreads - 1);
+  EXPECT_EQ(Count("payments"), "1");
+  EXPECT_EQ(Load(a.id).outstanding_minor, 6000);
+  ExpectLedgerClean();
+}
+
+TEST_F(BillPayApplyTest, PaymentForAnInvoiceBackInDraftIsAllPrepayment) {  // BP-8, BP-12
+  domain::Invoice a = LinkedFinal(10000, "inv_a");
+  absl::StatusOr<app::InvoiceMoveResult> reverted = db_.Run([&](storage::Transaction& tx) {
+    return app::RevertInvoiceToDraft(tx, company_, a.id, Load(a.id).version, NextCreateTime());
+  });
+  ASSERT_TRUE(reverted.ok()) << reverted.status();
+  Write([&](storage::Transaction& tx) { storage::MarkBillPayInvoiceDeleted(tx, company_, "inv_a", NextCreateTime()); });
+
+  // Paid on the old record just before it was deleted.
+  auto outcome = Apply(PayerPayment("pay_1", 4000, {{"inv_a", 4000}}));
+  ASSERT_THAT(outcome, ResultIs(BillPayApplyResult::kRecorded));
+  EXPECT_THAT(outcome->note, HasSubstr("DRAFT"));
+  domain::Payment payment = LoadPayment(PaymentOf("pay_1"));
+  EXPECT_EQ(payment.amount_minor, 4000);
+  EXPECT_EQ(payment.unapplied_minor, 4000);
+  EXPECT_THAT(payment.allocations, IsEmpty());
+  EXPECT_EQ(Load(a.id).applied_minor, 0);
+  ExpectLedgerClean();
+}
+
+TEST_F(BillPayApplyTest, UnknownInvoiceLeavesItsPartAsPrepaymentAndSaysSo) {  // BP-12
+  domain::Invoice a = LinkedFinal(10000, "inv_a");
+  auto outcome = Apply(PayerPayment("pay_1", 7000, {{"inv_a", 5000}, {"inv_unknown", 2000}}));
+  ASSERT_THAT(outcome, ResultIs(BillPayApplyResult::kRecorded));
+  EXPECT_THAT(outcome->note, HasSubstr("inv_unknown"));
+  domain::Payment payment = LoadPayment(PaymentOf("pay_1"));
+  EXPECT_EQ(payment.amount_minor, 7000);
+  EXPECT_EQ(payment.unapplied_minor, 2000);
+  EXPECT_THAT(payment.allocations, ElementsAre(AllocationOf(a.id, 5000)));
+  EXPECT_EQ(Load(a.id).outstanding_minor, 5000);
+  ExpectLedgerClean();
+}
+
+TEST_F(BillPayApplyTest, OverpaymentBeyondTheOutstandingIsPrepayment) {  // BP-12, LC-3
+  domain::Invoice a = LinkedFinal(10000, "inv_a");
+  auto outcome = Apply(PayerPayment("pay_1", 12500, {{"inv_a", 12500}}));
+  ASSERT_THAT(outcome, ResultIs(BillPayApplyResult::kRecorded));
+  EXPECT_THAT(outcome->note, HasSubstr("2500"));
+  domain::Payment payment = LoadPayment(PaymentOf("pay_1"));
+  EXPECT_EQ(payment.amount_minor, 12500);
+  EXPECT_EQ(payment.unapplied_minor, 2500);
+  EXPECT_THAT(payment.allocations, ElementsAre(AllocationOf(a.id, 10000)));
+  EXPECT_EQ(Load(a.id).outstanding_minor, 0);
+  ExpectLedgerClean();
+}
+
+TEST_F(BillPayApplyTest, AnotherCustomersInvoiceIsNotPaid) {  // BP-12
+  const int64_t other = AddCustomer(db_, company_, "Other Payer AG");
+  domain::Invoice theirs = LinkedFinal(10000, "inv_theirs", other);
+  auto outcome = Apply(PayerPayment("pay_1", 3000, {{"inv_theirs", 3000}}));
+  ASSERT_THAT(outcome, ResultIs(BillPayApplyResult::kRecorded));
+  EXPECT_THAT(outcome->note, HasSubstr("another customer"));
+  EXPECT_EQ(LoadPayment(PaymentOf("pay_1")).unapplied_minor, 3000);
+  EXPECT_EQ(Load(theirs.id).outstanding_minor, 10000);
+  ExpectLedgerClean();
+}
+
+TEST_F(BillPayApplyTest, UnknownCustomerIsUnmatchedAndRecordsNothing) {  // BP-12
+  LinkedFinal(10000, "inv_a");
+  billpay::PaymentRecord payment = PayerPayment("pay_1", 4000, {{"inv_a", 4000}});
+  payment.customer_id = "cus_stranger";
+  auto outcome = Apply(payment);
+  ASSERT_THAT(outcome, ResultIs(BillPayApplyResult::kUnmatched));
+  EXPECT_THAT(outcome->note, HasSubstr("cus_stranger"));
+  EXPECT_EQ(Count("payments"), "0");
+  EXPECT_EQ(Count("billpay_payments"), "0");
+  ExpectLedgerClean();
+}
+
+TEST_F(BillPayApplyTest, OtherCurrencyThanTheCustomersIsUnmatched) {  // BP-12
+  LinkedFinal(10000, "inv_a");
+  billpay::PaymentRecord payment = PayerPayment("pay_1", 4000, {{"inv_a", 4000}});
+  payment.currency = "EUR";
+  auto outcome = Apply(payment);
+  ASSERT_THAT(outcome, ResultIs(BillPayApplyResult::kUnmatched));
+  EXPECT_THAT(outcome->note, HasSubstr("EUR"));
+  EXPECT_EQ(Count("payments"), "0");
+}
+
+TEST_F(BillPayApplyTest, PaymentWeMadeOurselvesIsUnchanged) {  // BP-8, BP-12
+  LinkedFinal(10000, "inv_a");
+  billpay::PaymentRecord payment = PayerPayment("pay_api", 4000, {{"inv_a", 4000}});
+  payment.origin = billpay::PaymentOrigin::kApi;
+  payment.external_id = "12345";
+  EXPECT_THAT(Apply(payment), ResultIs(BillPayApplyResult::kUnchanged));
+  EXPECT_EQ(Count("payments"), "0");
+  ExpectLedgerClean();
+}
+
+// ------------------------------------------------------------------ import
+
+class BillPayImportTest : public BillPayApplyTest {
+ protected:
+  void SetUp() override {
+    BillPayApplyTest::SetUp();
+    SetAccount(company_, "whsec_import_0123456789abcdef");
+  }
+
+  absl::StatusOr<app::ImportSummary> Import() {
+    domain::FixedClock clock(At(2024, 3, 8));
+    return app::ImportBillPayPayments(gateways_, company_, clock);
+  }
+
+  std::optional<std::string> Cursor() {
+    return Read([&](storage::Transaction& tx) { return storage::FindImportCursor(tx, company_); });
+  }
+};
+
+TEST_F(BillPayImportTest, PagesThroughTheFeedAndSavesTheCursorOfEachPage) {  // BP-12
+  domain::Invoice a = LinkedFinal(10000, "inv_a");
+  feed_.SetPage("", {PayerPayment("pay_1", 1000, {{"inv_a", 1000}}), PayerPayment("pay_2", 2000, {{"inv_a", 2000}})},
+                "cur_1", true);
+  feed_.SetPage("cur_1", {PayerPayment("pay_3", 3000)}, "cur_2", false);
+
+  absl::StatusOr<app::ImportSummary> summary = Import();
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->recorded, 3);
+  EXPECT_EQ(summary->unmatched, 0);
+  EXPECT_THAT(feed_.asked(), ElementsAre("", "cur_1"));
+  EXPECT_EQ(Cursor(), "cur_2");
+  EXPECT_EQ(Load(a.id).outstanding_minor, 7000);
+  EXPECT_EQ(LoadPayment(PaymentOf("pay_3")).unapplied_minor, 3000);
+  // Audited as bill-pay's doing: each payment, and the invoice each time it changed.
+  EXPECT_EQ(db_.Scalar(absl::StrCat("SELECT count(*) FROM audit_log WHERE company_id = ", company_,
+                                    " AND actor = 'billpay' AND action = 'ImportPayments'")),
+            "5");
+
+  // The next import starts where this one stopped and finds nothing new.
+  summary = Import();
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->recorded, 0);
+  EXPECT_THAT(feed_.asked(), ElementsAre("", "cur_1", "cur_2"));
+  EXPECT_EQ(Count("payments"), "3");
+  ExpectLedgerClean();
+}
+
+TEST_F(BillPayImportTest, PageReadAgainChangesNothing) {  // BP-12
+  LinkedFinal(10000, "inv_a");
+  billpay::PaymentRecord payment = PayerPayment("pay_1", 1000, {{"inv_a", 1000}});
+  feed_.SetPage("", {payment}, "cur_1", false);
+  ASSERT_TRUE(Import().ok());
+  // Bill-pay lists the payment again once reversed; then a webhook repeats both.
+  feed_.SetPage("cur_1", {Reversed(payment)}, "cur_2", false);
+  absl::StatusOr<app::ImportSummary> summary = Import();
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->reversed, 1);
+  EXPECT_THAT(Apply(payment), ResultIs(BillPayApplyResult::kUnchanged));
+  EXPECT_THAT(Apply(Reversed(payment)), ResultIs(BillPayApplyResult::kUnchanged));
+  EXPECT_EQ(Count("payments"), "1");
+  ExpectLedgerClean();
+}
+
+TEST_F(BillPayImportTest, GatewayFailureMidwayKeepsTheCursorOfTheLastAppliedPage) {  // BP-12
+  LinkedFinal(10000, "inv_a");
+  feed_.SetPage("", {PayerPayment("pay_1", 1000, {{"inv_a", 1000}})}, "cur_1", true);
+  billpay::Result<billpay::PaymentPage> down;
+  down.outcome = billpay::Outcome::kRetryable;
+  down.http_status = 503;
+  down.error = "GET /v1/payments: 503 unavailable";
+  feed_.SetPage("cur_1", down);
+
+  absl::StatusOr<app::ImportSummary> failed = Import();
+  EXPECT_EQ(failed.status().code(), absl::StatusCode::kUnavailable) << failed.status();
+  EXPECT_THAT(std::string(failed.status().message()), HasSubstr("503 unavailable"));
+  EXPECT_EQ(Cursor(), "cur_1");  // page one was applied and kept
+  EXPECT_NE(PaymentOf("pay_1"), 0);
+
+  feed_.SetPage("cur_1", {PayerPayment("pay_2", 2000, {{"inv_a", 2000}})}, "cur_2", false);
+  absl::StatusOr<app::ImportSummary> resumed = Import();
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ(resumed->recorded, 1);
+  EXPECT_THAT(feed_.asked(), ElementsAre("", "cur_1", "cur_1"));
+  EXPECT_EQ(Cursor(), "cur_2");
+  EXPECT_EQ(Count("payments"), "2");
+  ExpectLedgerClean();
+}
+
+TEST_F(BillPayImportTest, FailureWhileApplyingAPageLeavesTheCursorAndThePage) {  // BP-12
+  LinkedFinal(10000, "inv_a");
+  feed_.SetPage("", {PayerPayment("pay_1", 1000, {{"inv_a", 1000}}), PayerPayment("pay_poison", 2000)}, "cur_1",
+                false);
+  // A real database failure on the page's second payment.
+  testing::ExecSql(db_.url(),
+                   "CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                   " IF NEW.billpay_payment_id = 'pay_poison' THEN RAISE EXCEPTION 'poisoned'; END IF;"
+                   " RETURN NEW; END $$");
+  testing::ExecSql(db_.url(),
+                   "CREATE TRIGGER refuse_poison BEFORE INSERT ON billpay_payments"
+                   " FOR EACH ROW EXECUTE FUNCTION refuse_poison()");
+  absl::StatusOr<app::ImportSummary> failed = Import();
+  EXPECT_FALSE(failed.ok());
+  EXPECT_EQ(Cursor().value_or(""), "");
+  EXPECT_EQ(Count("payments"), "0");  // pay_1 went with the page
+
+  testing::ExecSql(db_.url(), "DROP TRIGGER refuse_poison ON billpay_payments");
+  absl::StatusOr<app::ImportSummary> resumed = Import();
+  ASSERT_TRUE(resumed.ok()) << resumed.status();
+  EXPECT_EQ(resumed->recorded, 2);
+  EXPECT_EQ(Cursor(), "cur_1");
+  ExpectLedgerClean();
+}
+
+TEST_F(BillPayImportTest, EveryOutcomeButDoneIsUnavailableWithTheGatewaysReason) {
+  for (billpay::Outcome outcome : {billpay::Outcome::kRetryable, billpay::Outcome::kPermanent,
+                                   billpay::Outcome::kUnknown}) {
+    billpay::Result<billpay::PaymentPage> page;
+    page.outcome = outcome;
+    page.error = absl::StrCat("bill-pay said no (", billpay::OutcomeName(outcome), ")");
+    feed_.SetPage("", page);
+    absl::StatusOr<app::ImportSummary> summary = Import();
+    EXPECT_EQ(summary.status().code(), absl::StatusCode::kUnavailable) << summary.status();
+    EXPECT_THAT(std::string(summary.status().message()), HasSubstr(page.error));
+    EXPECT_THAT(std::string(summary.status().message()), Not(HasSubstr("sk_test_import")));
+  }
+  EXPECT_EQ(Cursor().value_or(""), "");
+}
+
+TEST_F(BillPayImportTest, CompanyWithoutAccountIsNotFound) {
+  const int64_t other = AddCompany(db_, "No Bill-pay AG");
+  domain::FixedClock clock(At(2024, 3, 8));
+  EXPECT_EQ(app::ImportBillPayPayments(gateways_, other, clock).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(BillPayImportTest, UnmatchedPaymentsAreKeptInTheInboxOnce) {  // BP-12
+  billpay::PaymentRecord stranger = PayerPayment("pay_x", 1000);
+  stranger.customer_id = "cus_stranger";
+  feed_.SetPage("", {stranger}, "cur_1", false);
+  absl::StatusOr<app::ImportSummary> summary = Import();
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->unmatched, 1);
+  std::optional<storage::InboxEvent> event = Inbox("import:pay_x:succeeded");
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->state, storage::InboxState::kUnmatched);
+  EXPECT_THAT(event->note, HasSubstr("cus_stranger"));
+  EXPECT_EQ(event->billpay_payment_id, "pay_x");
+
+  // Listed again (bill-pay changed it): one more row for the new status, none for the old.
+  feed_.SetPage("cur_1", {Reversed(stranger), stranger}, "cur_2", false);
+  ASSERT_TRUE(Import().ok());
+  EXPECT_TRUE(Inbox("import:pay_x:reversed").has_value());
+  EXPECT_EQ(Count("billpay_inbox"), "2");
+  EXPECT_EQ(Count("payments"), "0");
+}
+
+TEST_F(BillPayImportTest, PendingWebhookEventsAreAppliedFirst) {  // BP-12
+  domain::Invoice a = LinkedFinal(10000, "inv_a");
+  billpay::PaymentRecord payment = PayerPayment("pay_1", 1000, {{"inv_a", 1000}});
+  storage::InboxEvent event;
+  event.event_id = "evt_1";
+  event.event_type = "payment.succeeded";
+  event.billpay_payment_id = "pay_1";
+  event.body = WebhookBody("evt_1", "payment.succeeded", payment);
+  Write([&](storage::Transaction& tx) { storage::InsertInboxEvent(tx, company_, event, NextCreateTime()); });
+  // The feed reports the same payment.
+  feed_.SetPage("", {payment}, "cur_1", false);
+
+  absl::StatusOr<app::ImportSummary> summary = Import();
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->recorded, 1);
+  EXPECT_EQ(summary->unchanged, 1);
+  std::optional<storage::InboxEvent> applied = Inbox("evt_1");
+  ASSERT_TRUE(applied.has_value());
+  EXPECT_EQ(applied->state, storage::InboxState::kApplied);
+  EXPECT_TRUE(applied->applied_time.has_value());
+  EXPECT_EQ(Count("payments"), "1");
+  EXPECT_EQ(Load(a.id).outstanding_minor, 9000);
+  ExpectLedgerClean();
+}
+
+// ------------------------------------------------------------------ inbox storage
+
+TEST_F(BillPayApplyTest, InboxKeepsOneRowPerEventAndPagesByState) {  // BP-12
+  auto event = [](const std::string& id, storage::InboxState state) {
+    storage::InboxEvent e;
+    e.event_id = id;
+    e.event_type = "payment.succeeded";
+    e.body = "{}";
+    e.state = state;
+    return e;
+  };
+  using storage::InboxState;
+  Write([&](storage::Transaction& tx) {
+    EXPECT_TRUE(storage::InsertInboxEvent(tx, company_, event("evt_1", InboxState::kPending), At(2024, 3, 1)));
+    EXPECT_FALSE(storage::InsertInboxEvent(tx, company_, event("evt_1", InboxState::kPending), At(2024, 3, 2)));
+    EXPECT_TRUE(storage::InsertInboxEvent(tx, company_, event("evt_2", InboxState::kUnmatched), At(2024, 3, 3)));
+    EXPECT_TRUE(storage::InsertInboxEvent(tx, company_, event("evt_3", InboxState::kPending), At(2024, 3, 4)));
+  });
+  auto ids = [](const std::vector<storage::InboxEvent>& events) {
+    std::vector<std::string> out;
+    for (const storage::InboxEvent& e : events) out.push_back(e.event_id);
+    return out;
+  };
+  EXPECT_THAT(ids(Read([&](storage::Transaction& tx) { return storage::ListPendingInboxEvents(tx, company_, 10); })),
+              ElementsAre("evt_1", "evt_3"));
+  Write([&](storage::Transaction& tx) {
+    EXPECT_TRUE(storage::MarkInboxEvent(tx, company_, "evt_1", InboxState::kApplied, "recorded", At(2024, 3, 5)));
+    EXPECT_FALSE(storage::MarkInboxEvent(tx, company_, "evt_1", InboxState::kUnmatched, "x", At(2024, 3, 6)));
+  });
+  std::optional<storage::InboxEvent> first = Inbox("evt_1");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->state, storage::InboxState::kApplied);
+  EXPECT_EQ(first->note, "recorded");
+  EXPECT_EQ(first->received_time, At(2024, 3, 1));
+  EXPECT_EQ(first->applied_time, At(2024, 3, 5));
+
+  // Pages of two, then of one, in the order received.
+  std::vector<storage::InboxEvent> page = Read([&](storage::Transaction& tx) {
+    return storage::ListInboxEvents(tx, company_, {}, storage::InboxCursor{}, 2);
+  });
+  ASSERT_THAT(ids(page), ElementsAre("evt_1", "evt_2"));
+  storage::InboxCursor after{absl::ToUnixMicros(page.back().received_time), page.back().event_id};
+  EXPECT_THAT(ids(Read([&](storage::Transaction& tx) {
+                return storage::ListInboxEvents(tx, company_, {}, after, 2);
+              })),
+              ElementsAre("evt_3"));
+  storage::InboxFilter unmatched{storage::InboxState::kUnmatched};
+  EXPECT_THAT(ids(Read([&](storage::Transaction& tx) {
+                return storage::ListInboxEvents(tx, company_, unmatched, storage::InboxCursor{}, 10);
+              })),
+              ElementsAre("evt_2"));
+  // Another company sees none of them.
+  const int64_t other = AddCompany(db_, "Other AG");
+  EXPECT_THAT(ids(Read([&](storage::Transaction& tx) {
+                return storage::ListInboxEvents(tx, other, {}, storage::InboxCursor{}, 10);
+              })),
+              IsEmpty());
+}
+
+}  // namespace
+}  // namespace invoicehub::integration::billpay_test
