@@ -102,8 +102,8 @@ bool EndLease(Transaction& tx, const SyncEvent& claimed, const std::string& set_
 
 }  // namespace
 
-void AppendSyncEvents(Transaction& tx, int64_t company_id, const std::vector<domain::SyncEventDraft>& drafts,
-                      absl::Time now) {
+std::set<int64_t> AppendSyncEvents(Transaction& tx, int64_t company_id,
+                                   const std::vector<domain::SyncEventDraft>& drafts, absl::Time now) {
   long long company = company_id, micros = ToMicros(now);
   std::set<int64_t> invoices;
   for (const domain::SyncEventDraft& draft : drafts) {
@@ -115,8 +115,14 @@ void AppendSyncEvents(Transaction& tx, int64_t company_id, const std::vector<dom
         soci::use(micros, "now3");
     if (draft.invoice_id != 0) invoices.insert(draft.invoice_id);
   }
-  for (long long invoice : invoices)
-    tx.session() << kMarkInvoicePending, soci::use(company, "company_id"), soci::use(invoice, "invoice_id");
+  std::set<int64_t> pending;
+  for (long long invoice : invoices) {
+    soci::statement mark = (tx.session().prepare << kMarkInvoicePending, soci::use(company, "company_id"),
+                            soci::use(invoice, "invoice_id"));
+    mark.execute(true);
+    if (mark.get_affected_rows() == 1) pending.insert(invoice);
+  }
+  return pending;
 }
 
 std::vector<SyncEvent> ClaimDueSyncEvents(Transaction& tx, const std::string& owner, absl::Duration lease,

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -32,9 +33,11 @@ struct SyncEvent {
   absl::Time update_time;
 };
 
-// Appends the rows in order and marks their invoices' sync state pending.
-void AppendSyncEvents(Transaction& tx, int64_t company_id, const std::vector<domain::SyncEventDraft>& drafts,
-                      absl::Time now);
+// Appends the rows in order and marks their invoices' sync state pending,
+// unless an invoice shows failed: its parked row still blocks the new ones.
+// Returns the invoices marked pending.
+std::set<int64_t> AppendSyncEvents(Transaction& tx, int64_t company_id,
+                                   const std::vector<domain::SyncEventDraft>& drafts, absl::Time now);
 
 // Claims up to `limit` due rows of any company for `owner` until now +
 // `lease`: pending, due, not leased by a live owner, and the first unsynced

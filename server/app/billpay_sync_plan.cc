@@ -3,7 +3,6 @@
 #include "server/domain/status_macros.h"
 #include "server/domain/sync_event.h"
 #include "storage/billpay_account_repository.h"
-#include "storage/invoice_repository.h"
 #include "storage/lifecycle_event_store.h"
 #include "storage/payment_repository.h"
 #include "storage/sync_event_store.h"
@@ -43,17 +42,7 @@ absl::StatusOr<std::set<int64_t>> RecordLifecycleEvents(storage::Transaction& tx
     }
     for (domain::SyncEventDraft& draft : domain::PlanSync(event, payment_invoices)) drafts.push_back(draft);
   }
-  storage::AppendSyncEvents(tx, company_id, drafts, now);
-  std::set<int64_t> told, pending;
-  for (const domain::SyncEventDraft& draft : drafts)
-    if (draft.invoice_id != 0) told.insert(draft.invoice_id);
-  for (int64_t invoice_id : told) {
-    // One that shows failed stays so: its parked row holds the new ones back.
-    ASSIGN_OR_RETURN(domain::Invoice invoice, storage::FindInvoice(tx, company_id, invoice_id, storage::LockMode::kNone,
-                                                                   storage::InvoiceLines::kSkip));
-    if (invoice.sync_state == domain::InvoiceSyncState::kPending) pending.insert(invoice_id);
-  }
-  return pending;
+  return storage::AppendSyncEvents(tx, company_id, drafts, now);
 }
 
 }  // namespace invoicehub::app

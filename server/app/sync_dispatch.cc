@@ -195,8 +195,14 @@ class Dispatcher {
     const std::string& billpay_id = view->live->billpay_invoice_id;
     billpay::Result<bool> deleted = gateway_.DeleteInvoice(billpay_id, Key(event_));
     if (!deleted.done()) return Failed(deleted);
-    absl::Status saved = database_.InTransaction([&](storage::Transaction& tx) {
+    absl::Status saved = database_.InTransaction([&](storage::Transaction& tx) -> absl::Status {
       storage::MarkBillPayInvoiceDeleted(tx, company_id_, billpay_id, now_);
+      // A send that went out late (the invoice was FINAL again by then) may
+      // have put this record's URL on the invoice: it no longer works.
+      ASSIGN_OR_RETURN(domain::Invoice invoice, storage::FindInvoice(tx, company_id_, event_.invoice_id,
+                                                                     storage::LockMode::kForNoKeyUpdate,
+                                                                     storage::InvoiceLines::kSkip));
+      if (invoice.pay_now_url == view->live->pay_now_url) storage::SetInvoicePayNowUrl(tx, company_id_, invoice.id, "");
       return absl::OkStatus();
     });
     if (!saved.ok()) return FromStatus(saved);

@@ -1074,6 +1074,28 @@ TEST_F(SyncDispatchTest, RevertDeletesRecordAndRefinalizeCreatesNewOne) {
   EXPECT_EQ(live->pay_now_url, again.pay_now_url);
 }
 
+// BP-4, BP-9: final → draft → final before anything went out. The first
+// send goes out late, sees a FINAL invoice and puts its record's URL on it;
+// its record is then deleted, and that dead URL must not stay on the invoice
+// until the last send brings the new one.
+TEST_F(SyncDispatchTest, ALateSendsUrlIsTakenOffWhenItsRecordIsDeleted) {
+  const domain::Invoice draft = Draft(4000);
+  Finalize(draft.id);
+  Revert(draft.id);
+  Finalize(draft.id);
+  std::vector<storage::SyncEvent> rows = Rows(draft.id);
+  ASSERT_EQ(rows.size(), 3u);
+  ASSERT_EQ(DispatchOne().end, app::DispatchEnd::kSynced);  // the first send: record inv_1
+  const std::string dead_url = Load(draft.id).pay_now_url;
+  ASSERT_THAT(dead_url, Not(IsEmpty()));
+  ASSERT_EQ(DispatchOne().end, app::DispatchEnd::kSynced);  // its delete
+  EXPECT_EQ(Load(draft.id).pay_now_url, "");
+  ASSERT_EQ(DispatchOne().end, app::DispatchEnd::kSynced);  // the last send: record inv_2
+  const domain::Invoice final_again = Load(draft.id);
+  EXPECT_THAT(final_again.pay_now_url, Not(IsEmpty()));
+  EXPECT_NE(final_again.pay_now_url, dead_url);
+}
+
 // BP-11: REISSUE → FINAL updates the same record with the new amount,
 // outstanding, number and PDF; the Pay Now URL stays.
 TEST_F(SyncDispatchTest, RefinalizeAfterReissueUpdatesTheSameRecord) {
