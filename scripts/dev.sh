@@ -199,18 +199,18 @@ Paste these (grpcurl, or the same arguments to $CALL):
 Bill-pay: the payer pays the demo invoice in the sandbox; the signed webhook
 records the payment here (GetInvoice shows the outstanding drop):
 
-  curl -s -X POST $BILLPAY/sandbox/pay -H 'Content-Type: application/json' \
+  curl -s -X POST $BILLPAY/sandbox/pay -H 'Content-Type: application/json' \\
     -d '{"items": [{"pay_now_url": "$PAY_NOW_URL", "amount": 20000}]}'
 
-  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"invoice_id": "$INVOICE_ID"}' \
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"invoice_id": "$INVOICE_ID"}' \\
     $GRPC_LISTEN invoicehub.v1.InvoiceService/GetInvoice
 
-  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"page_size": 20}' \
+  grpcurl -plaintext -H "authorization: Bearer \$KEY" -d '{"page_size": 20}' \\
     $GRPC_LISTEN invoicehub.v1.SyncService/ListSyncEvents
 
   grpcurl -plaintext -H "authorization: Bearer \$KEY" $GRPC_LISTEN invoicehub.v1.PaymentService/ImportPayments
 
-Ctrl-C stops the server and the database.
+Ctrl-C stops the server, the bill-pay sandbox and the database.
 MSG
 
 wait "$SERVER_PID"

@@ -285,22 +285,11 @@ class BillPayTest : public ::testing::Test {
 
   template <typename Body>
   void Write(Body&& body) {
-    absl::Status status = db_.RunStatus([&](storage::Transaction& tx) {
-      body(tx);
-      return absl::OkStatus();
-    });
-    ASSERT_TRUE(status.ok()) << status;
+    db_.Write(std::forward<Body>(body));
   }
-
   template <typename Body>
   auto Read(Body&& body) -> std::invoke_result_t<Body, storage::Transaction&> {
-    std::invoke_result_t<Body, storage::Transaction&> value{};
-    absl::Status status = db_.RunStatus([&](storage::Transaction& tx) {
-      value = body(tx);
-      return absl::OkStatus();
-    });
-    EXPECT_TRUE(status.ok()) << status;
-    return value;
+    return db_.Read(std::forward<Body>(body));
   }
 
   MigratedDatabase db_;

@@ -103,26 +103,13 @@ class BillPayStorageTest : public ::testing::Test {
     return id.ok() ? *id : 0;
   }
 
-  // Runs a body that returns nothing in one transaction.
   template <typename Body>
   void Write(Body&& body) {
-    absl::Status status = db_.RunStatus([&](storage::Transaction& tx) {
-      body(tx);
-      return absl::OkStatus();
-    });
-    ASSERT_TRUE(status.ok()) << status;
+    db_.Write(std::forward<Body>(body));
   }
-
-  // Runs a body that returns a plain value in one transaction.
   template <typename Body>
   auto Read(Body&& body) -> std::invoke_result_t<Body, storage::Transaction&> {
-    std::invoke_result_t<Body, storage::Transaction&> value{};
-    absl::Status status = db_.RunStatus([&](storage::Transaction& tx) {
-      value = body(tx);
-      return absl::OkStatus();
-    });
-    EXPECT_TRUE(status.ok()) << status;
-    return value;
+    return db_.Read(std::forward<Body>(body));
   }
 
   MigratedDatabase db_{4};

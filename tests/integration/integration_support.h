@@ -78,6 +78,29 @@ class MigratedDatabase {
     return database_->InTransaction([&](storage::Transaction& tx) { return body(tx); });
   }
 
+  // Runs a body that returns nothing in one transaction; a failure fails the test.
+  template <typename Body>
+  void Write(Body&& body) {
+    absl::Status status = RunStatus([&](storage::Transaction& tx) {
+      body(tx);
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(status.ok()) << status;
+  }
+
+  // Runs a body that returns a plain value in one transaction; a failure
+  // fails the test and answers a default value.
+  template <typename Body>
+  auto Read(Body&& body) -> std::invoke_result_t<Body, storage::Transaction&> {
+    std::invoke_result_t<Body, storage::Transaction&> value{};
+    absl::Status status = RunStatus([&](storage::Transaction& tx) {
+      value = body(tx);
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(status.ok()) << status;
+    return value;
+  }
+
   // The first column of the first row of `sql`, read on its own connection.
   std::string Scalar(const std::string& sql) const { return testing::QueryScalar(scratch_.url(), sql); }
 
