@@ -21,6 +21,7 @@
 #                  --sync_threads=0), then restart it with SYNC_THREADS and
 #                  time the drain: dispatch alone, without the finalizes
 #   CUSTOMERS      customers per round (default 10)
+#   KEEP_LOGS      1: keep the server and sandbox logs (kept anyway on FAIL)
 #   BUILD          build folder (default <repo>/build; built when a binary is missing)
 #   LOAD_GRPC_LISTEN, LOAD_HTTP_LISTEN, LOAD_SANDBOX_LISTEN
 #                  default 127.0.0.1:50151, :8181, :9201
@@ -35,6 +36,7 @@ SYNC_THREADS=${SYNC_THREADS:-2}
 LATENCY_MS=${LATENCY_MS:-0}
 BACKLOG=${BACKLOG:-0}
 CUSTOMERS=${CUSTOMERS:-10}
+KEEP_LOGS=${KEEP_LOGS:-0}
 GRPC_LISTEN=${LOAD_GRPC_LISTEN:-127.0.0.1:50151}
 HTTP_LISTEN=${LOAD_HTTP_LISTEN:-127.0.0.1:8181}
 SANDBOX_LISTEN=${LOAD_SANDBOX_LISTEN:-127.0.0.1:9201}
@@ -48,7 +50,7 @@ is_count() { [[ $1 =~ ^[1-9][0-9]*$ ]]; }
 is_count "$INVOICES" || die "invoices must be a positive number, not '$INVOICES'"
 is_count "$CLIENTS" || die "clients must be a positive number, not '$CLIENTS'"
 is_count "$CUSTOMERS" || die "CUSTOMERS must be a positive number, not '$CUSTOMERS'"
-[[ $SYNC_THREADS =~ ^[0-9]+$ ]] && ((SYNC_THREADS >= 1)) || die "SYNC_THREADS must be at least 1 (0 sends nothing)"
+if [[ ! $SYNC_THREADS =~ ^[0-9]+$ ]] || ((SYNC_THREADS < 1)); then die "SYNC_THREADS must be at least 1 (0 sends nothing)"; fi
 [[ $LATENCY_MS =~ ^[0-9]+$ ]] || die "LATENCY_MS must be a number of milliseconds"
 [[ $BACKLOG == 0 || $BACKLOG == 1 ]] || die "BACKLOG must be 0 or 1"
 
@@ -66,8 +68,8 @@ port_is_free() {
   local port=${1##*:}
   if command -v ss >/dev/null; then
     [[ -z $(ss -Hltn "sport = :$port" 2>/dev/null) ]]
-  else
-    ! timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
+  elif timeout 1 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null; then
+    return 1
   fi
 }
 for listen in "$GRPC_LISTEN" "$HTTP_LISTEN" "$SANDBOX_LISTEN"; do
@@ -89,7 +91,7 @@ cleanup() {
   stop_process "$SERVER_PID" invoicehub-server
   stop_process "$SANDBOX_PID" billpay-sandbox
   bash "$ROOT/scripts/pg.sh" stop >/dev/null 2>&1 || true
-  if ((PASSED)); then rm -rf "$LOGS"; else note "logs kept in $LOGS"; fi
+  if ((PASSED)) && [[ $KEEP_LOGS != 1 ]]; then rm -rf "$LOGS"; else note "logs kept in $LOGS"; fi
 }
 # A process's own ready line, not just an answering port (see dev.sh).
 wait_ready() {  # pid, log, ready text, name
@@ -163,7 +165,7 @@ all_pages() {  # key, method, request JSON without page_token
 }
 
 ROWS=()
-ROW_FORMAT='%-6s %7s %9s %7s %10s %10s %7s %7s %6s %6s %6s  %-14s  %s\n'
+row() { printf '%-6s %7s %9s %7s %10s %10s %7s %7s %6s %6s %6s  %-14s  %s\n' "$@"; }
 FAILURES=0
 
 # One round: a new company and sandbox account, so each round's customers
@@ -290,7 +292,7 @@ run_round() {  # name, latency_ms
     p50=$(jq '.p50 * 1000 | round' <<<"$events")
     max=$(jq '.max * 1000 | round' <<<"$events")
   fi
-  ROWS+=("$(printf "$ROW_FORMAT" "$name" "$SYNC_THREADS" "$latency" "$calls_seconds" \
+  ROWS+=("$(row "$name" "$SYNC_THREADS" "$latency" "$calls_seconds" \
     "$(ratio "$INVOICES" "$calls_seconds")" "$all_seconds" "$(ratio "$INVOICES" "$all_seconds")" "$drain" \
     "$(jq '.span * 100 | round / 100' <<<"$events")" "$p50" "$max" "$load" "$verdict")")
 }
@@ -311,7 +313,7 @@ else
   echo "  span_s, p50_ms, max_ms: the server's timestamps, first finalize to last send; each send's lag after its finalize"
 fi
 echo
-printf "$ROW_FORMAT" round threads vendor_ms final_s finalize/s all_sent_s sent/s drain_s span_s p50_ms max_ms "load avg" check
+row round threads vendor_ms final_s finalize/s all_sent_s sent/s drain_s span_s p50_ms max_ms "load avg" check
 printf '%s\n' "${ROWS[@]}"
 echo
 if ((FAILURES == 0)); then

@@ -24,9 +24,12 @@ ABSL_FLAG(std::string, master_key, "",
           "32 bytes as 64 hex characters or base64, sealing bill-pay secrets (env INVOICEHUB_MASTER_KEY)");
 ABSL_FLAG(int, billpay_timeout_ms, 10000, "per bill-pay call, connection included (env INVOICEHUB_BILLPAY_TIMEOUT_MS)");
 ABSL_FLAG(int, sync_threads, 2, "outbox dispatcher threads; 0 sends nothing (env INVOICEHUB_SYNC_THREADS)");
-ABSL_FLAG(int, sync_max_attempts, 8, "attempts before an outbox row is parked as failed");
-ABSL_FLAG(int, sync_retry_base_ms, 2000, "first retry delay of an outbox row; doubles per attempt");
-ABSL_FLAG(int, sync_lease_seconds, 120, "how long a dispatcher holds a claimed outbox row");
+ABSL_FLAG(int, sync_max_attempts, 20,
+          "attempts before an outbox row is parked as failed (env INVOICEHUB_SYNC_MAX_ATTEMPTS)");
+ABSL_FLAG(int, sync_retry_base_ms, 2000,
+          "first retry delay of an outbox row; doubles per attempt up to 10 minutes (env INVOICEHUB_SYNC_RETRY_BASE_MS)");
+ABSL_FLAG(int, sync_lease_seconds, 120,
+          "how long a dispatcher holds a claimed outbox row (env INVOICEHUB_SYNC_LEASE_SECONDS)");
 ABSL_FLAG(int, payment_import_interval_seconds, 60,
           "how often bill-pay payments are imported; 0 only on demand (env INVOICEHUB_PAYMENT_IMPORT_INTERVAL_SECONDS)");
 
@@ -54,6 +57,9 @@ void ApplyEnvironmentDefaults() {
   if (const char* v = env("INVOICEHUB_DATABASE_POOL_SIZE")) absl::SetFlag(&FLAGS_database_pool_size, number(v));
   if (const char* v = env("INVOICEHUB_BILLPAY_TIMEOUT_MS")) absl::SetFlag(&FLAGS_billpay_timeout_ms, number(v));
   if (const char* v = env("INVOICEHUB_SYNC_THREADS")) absl::SetFlag(&FLAGS_sync_threads, number(v));
+  if (const char* v = env("INVOICEHUB_SYNC_MAX_ATTEMPTS")) absl::SetFlag(&FLAGS_sync_max_attempts, number(v));
+  if (const char* v = env("INVOICEHUB_SYNC_RETRY_BASE_MS")) absl::SetFlag(&FLAGS_sync_retry_base_ms, number(v));
+  if (const char* v = env("INVOICEHUB_SYNC_LEASE_SECONDS")) absl::SetFlag(&FLAGS_sync_lease_seconds, number(v));
   if (const char* v = env("INVOICEHUB_PAYMENT_IMPORT_INTERVAL_SECONDS"))
     absl::SetFlag(&FLAGS_payment_import_interval_seconds, number(v));
 }
@@ -117,10 +123,11 @@ absl::StatusOr<ServerConfig> LoadConfig(int argc, char** argv) {
   if (config.sync_max_attempts < 1 || config.sync_max_attempts > 100)
     errors.Add("--sync_max_attempts", "must be from 1 to 100");
   if (config.sync_retry_base_ms < 1) errors.Add("--sync_retry_base_ms", "must be at least 1");
-  // A lease shorter than a row's bill-pay calls would hand the row to a
-  // second dispatcher while the first still works on it.
-  if (config.sync_lease_seconds * 1000 < 4 * config.billpay_timeout_ms)
-    errors.Add("--sync_lease_seconds", "must be at least 4 bill-pay timeouts");
+  // A lease shorter than a row's bill-pay calls (up to 5: find and create
+  // the customer, create the invoice, adopt and update it) would hand the
+  // row to a second dispatcher while the first still works on it.
+  if (config.sync_lease_seconds * 1000 < 5 * config.billpay_timeout_ms)
+    errors.Add("--sync_lease_seconds", "must be at least 5 bill-pay timeouts");
   if (config.payment_import_interval_seconds < 0)
     errors.Add("--payment_import_interval_seconds", "must be 0 or more");
   if (absl::Status status = errors.ToStatus("invalid configuration"); !status.ok()) return status;

@@ -20,7 +20,7 @@ struct ServerConfig {
   std::string master_key;  // seals bill-pay secrets (BP-6); empty: no bill-pay
   int billpay_timeout_ms = 10000;
   int sync_threads = 2;
-  int sync_max_attempts = 8;
+  int sync_max_attempts = 20;
   int sync_retry_base_ms = 2000;
   int sync_lease_seconds = 120;
   int payment_import_interval_seconds = 60;

@@ -27,7 +27,10 @@ constexpr char kMarkEvent[] =
     "UPDATE billpay_inbox SET state = :state, note = :note, applied_time = " INVOICEHUB_FROM_MICROS(":now")
     " WHERE company_id = :company_id AND event_id = :event_id AND state = 'pending'";
 
-constexpr char kPending[] = " AND state = 'pending' ORDER BY received_time, event_id LIMIT :limit";
+constexpr char kPending[] =
+    " AND state = 'pending'"
+    " AND (received_time, event_id) > (" INVOICEHUB_FROM_MICROS(":after_micros") ", :after_id)"
+    " ORDER BY received_time, event_id LIMIT :limit";
 
 constexpr char kPage[] =
     " AND (received_time, event_id) > (" INVOICEHUB_FROM_MICROS(":after_micros") ", :after_id)"
@@ -81,10 +84,16 @@ std::optional<InboxEvent> FindInboxEvent(Transaction& tx, int64_t company_id, co
   return EventFromRow(row);
 }
 
-std::vector<InboxEvent> ListPendingInboxEvents(Transaction& tx, int64_t company_id, int limit) {
-  long long company = company_id;
-  soci::rowset<soci::row> rows = (tx.session().prepare << absl::StrCat(kColumns, kPending),
-                                  soci::use(company, "company_id"), soci::use(limit, "limit"));
+InboxCursor InboxCursorAfter(const InboxEvent& event) {
+  return InboxCursor{ToMicros(event.received_time), event.event_id};
+}
+
+std::vector<InboxEvent> ListPendingInboxEvents(Transaction& tx, int64_t company_id, int limit,
+                                               const InboxCursor& after) {
+  long long company = company_id, after_micros = after.received_micros;
+  soci::rowset<soci::row> rows =
+      (tx.session().prepare << absl::StrCat(kColumns, kPending), soci::use(company, "company_id"),
+       soci::use(after_micros, "after_micros"), soci::use(after.event_id, "after_id"), soci::use(limit, "limit"));
   std::vector<InboxEvent> events;
   for (const soci::row& row : rows) events.push_back(EventFromRow(row));
   return events;

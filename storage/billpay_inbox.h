@@ -2,8 +2,10 @@
 // BP-12: the inbox of what bill-pay told us. Every verified webhook event is
 // stored here, keyed by bill-pay's event id, before anything acts on it, so
 // a repeated delivery changes nothing and a failed apply is retried from
-// here. Payments the import finds unmatched are stored here too (event id
-// "import:<payment id>:<status>"), already unmatched, so they are reported.
+// here. Payments the import could not apply are stored here too (event id
+// "import:<payment id>:<status>"), already unmatched, and so are payments it
+// recorded with a part it could not place (applied, with the note), so an
+// admin sees both.
 
 #include <cstdint>
 #include <optional>
@@ -24,7 +26,7 @@ struct InboxEvent {
   std::string event_id;
   std::string event_type;  // "payment.succeeded", ...
   std::string billpay_payment_id;
-  std::string body;  // the raw webhook body as received (import rows: a summary)
+  std::string body;  // the raw webhook body as received (import rows: the vendor's payment JSON)
   InboxState state = InboxState::kPending;
   std::string note;  // why it is unmatched, or what applying it did
   absl::Time received_time;
@@ -40,20 +42,26 @@ bool InsertInboxEvent(Transaction& tx, int64_t company_id, const InboxEvent& eve
 std::optional<InboxEvent> FindInboxEvent(Transaction& tx, int64_t company_id, const std::string& event_id,
                                          LockMode lock = LockMode::kNone);
 
-// Up to `limit` pending events of the company, oldest first.
-std::vector<InboxEvent> ListPendingInboxEvents(Transaction& tx, int64_t company_id, int limit);
-
-// Ends a pending event as applied or unmatched, with the note saying what
-// happened. false when it was not pending (someone else ended it).
-bool MarkInboxEvent(Transaction& tx, int64_t company_id, const std::string& event_id, InboxState state,
-                    const std::string& note, absl::Time now);
-
 // Where an inbox page starts: after the event received at `received_micros`
 // with `event_id` (events have text ids, so ListCursor's int id will not do).
 struct InboxCursor {
   int64_t received_micros = -1;  // before any event: the first page
   std::string event_id;
 };
+
+// The cursor just past `event`.
+InboxCursor InboxCursorAfter(const InboxEvent& event);
+
+// Up to `limit` pending events of the company received after `after`, oldest
+// first. An event that stays pending (its apply may pass later) is passed
+// over by moving `after` beyond it.
+std::vector<InboxEvent> ListPendingInboxEvents(Transaction& tx, int64_t company_id, int limit,
+                                               const InboxCursor& after = {});
+
+// Ends a pending event as applied or unmatched, with the note saying what
+// happened. false when it was not pending (someone else ended it).
+bool MarkInboxEvent(Transaction& tx, int64_t company_id, const std::string& event_id, InboxState state,
+                    const std::string& note, absl::Time now);
 
 struct InboxFilter {
   std::optional<InboxState> state;  // nullopt: every state

@@ -86,6 +86,9 @@ BillPayPaymentLink PaymentLinkFromRow(const soci::row& row) {
   return link;
 }
 
+constexpr char kAnyBillPayCustomer[] =
+    "SELECT CASE WHEN EXISTS (SELECT 1 FROM billpay_customers WHERE company_id = :company_id) THEN 1 ELSE 0 END";
+
 }  // namespace
 
 std::optional<std::string> FindBillPayCustomerId(Transaction& tx, int64_t company_id, int64_t customer_id) {
@@ -104,6 +107,13 @@ std::optional<int64_t> FindCustomerOfBillPayCustomer(Transaction& tx, int64_t co
       soci::use(billpay_customer_id, "billpay_customer_id"), soci::into(customer);
   if (!tx.session().got_data()) return std::nullopt;
   return customer;
+}
+
+bool HasBillPayCustomers(Transaction& tx, int64_t company_id) {
+  long long company = company_id;
+  int any = 0;
+  tx.session() << kAnyBillPayCustomer, soci::use(company, "company_id"), soci::into(any);
+  return any != 0;
 }
 
 void SaveBillPayCustomer(Transaction& tx, int64_t company_id, int64_t customer_id,

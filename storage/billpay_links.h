@@ -18,6 +18,9 @@ namespace invoicehub::storage {
 std::optional<std::string> FindBillPayCustomerId(Transaction& tx, int64_t company_id, int64_t customer_id);
 std::optional<int64_t> FindCustomerOfBillPayCustomer(Transaction& tx, int64_t company_id,
                                                      const std::string& billpay_customer_id);
+// BP-6: whether any of the company's customers is linked: those links, and
+// what hangs off them, belong to the bill-pay account that made them.
+bool HasBillPayCustomers(Transaction& tx, int64_t company_id);
 // Keeps an existing link (a concurrent dispatcher may have saved the same one).
 void SaveBillPayCustomer(Transaction& tx, int64_t company_id, int64_t customer_id,
                          const std::string& billpay_customer_id, absl::Time now);

@@ -14,7 +14,7 @@ namespace {
 constexpr char kColumns[] =
     "company_id, sync_event_id, order_key, action, invoice_id, payment_id, amount_minor, state, attempts, "
     INVOICEHUB_MICROS("next_attempt_time") ", lease_owner, last_error, result, " INVOICEHUB_MICROS("create_time")
-    ", " INVOICEHUB_MICROS("update_time");
+    ", " INVOICEHUB_MICROS("update_time") ", claims, retries";
 
 constexpr char kInsert[] =
     "INSERT INTO sync_events (company_id, order_key, action, invoice_id, payment_id, amount_minor, state,"
@@ -29,23 +29,26 @@ constexpr char kMarkInvoicePending[] =
     " AND sync_state <> 'failed'";
 
 // The NOT EXISTS keeps each order key's rows in id order: a row waits while
-// an earlier one of its key is pending (leased or not) or parked.
+// an earlier one of its key is pending (leased or not) or parked. Rows of a
+// company whose account is disabled wait too, without using up attempts.
 constexpr char kClaimWhere[] =
     " WHERE e.state = 'pending' AND e.next_attempt_time <= " INVOICEHUB_FROM_MICROS(":now")
     " AND (e.lease_expire_time IS NULL OR e.lease_expire_time <= " INVOICEHUB_FROM_MICROS(":now2") ")"
+    " AND EXISTS (SELECT 1 FROM billpay_accounts a WHERE a.company_id = e.company_id AND a.enabled)"
     " AND NOT EXISTS (SELECT 1 FROM sync_events p WHERE p.company_id = e.company_id"
     "   AND p.order_key = e.order_key AND p.sync_event_id < e.sync_event_id AND p.state <> 'synced')"
     " ORDER BY e.next_attempt_time, e.sync_event_id LIMIT :limit FOR UPDATE SKIP LOCKED";
 
 constexpr char kClaimSet[] =
     " SET lease_owner = :owner, lease_expire_time = " INVOICEHUB_FROM_MICROS(":lease_end")
-    ", attempts = s.attempts + 1, update_time = " INVOICEHUB_FROM_MICROS(":now3")
+    ", attempts = s.attempts + 1, claims = s.claims + 1, update_time = " INVOICEHUB_FROM_MICROS(":now3")
     " FROM due WHERE s.company_id = due.company_id AND s.sync_event_id = due.sync_event_id";
 
-// Only the owner of the claimed attempt may end it.
+// Only the owner of the claim may end it: `claims` counts every claim ever,
+// so a dispatcher whose lease ran out cannot end a later claim of the row.
 constexpr char kOwnLease[] =
     " WHERE company_id = :company_id AND sync_event_id = :id AND state = 'pending' AND lease_owner = :owner"
-    " AND attempts = :attempts";
+    " AND claims = :claims";
 
 constexpr char kRefreshInvoice[] =
     "UPDATE invoices SET"
@@ -73,6 +76,8 @@ SyncEvent FromRow(const soci::row& row) {
   event.result = row.get<std::string>(12);
   event.create_time = FromMicros(row.get<long long>(13));
   event.update_time = FromMicros(row.get<long long>(14));
+  event.claims = row.get<int>(15);
+  event.retries = row.get<int>(16);
   return event;
 }
 
@@ -86,14 +91,14 @@ std::vector<SyncEvent> Rows(soci::rowset<soci::row>& rows) {
 bool EndLease(Transaction& tx, const SyncEvent& claimed, const std::string& set_clause, long long now_micros,
               const std::string& text, long long next_micros) {
   long long company = claimed.company_id, id = claimed.id;
-  int attempts = claimed.attempts;
+  int claims = claimed.claims;
   soci::statement update =
       (tx.session().prepare << absl::StrCat("UPDATE sync_events SET ", set_clause,
                                             ", lease_owner = '', lease_expire_time = NULL, update_time = ",
                                             INVOICEHUB_FROM_MICROS(":now"), kOwnLease),
        soci::use(text, "text"), soci::use(next_micros, "next"), soci::use(now_micros, "now"),
        soci::use(company, "company_id"), soci::use(id, "id"), soci::use(claimed.lease_owner, "owner"),
-       soci::use(attempts, "attempts"));
+       soci::use(claims, "claims"));
   update.execute(true);
   bool owned = update.get_affected_rows() == 1;
   if (owned && claimed.invoice_id != 0) RefreshInvoiceSyncState(tx, claimed.company_id, claimed.invoice_id);
@@ -191,7 +196,7 @@ absl::StatusOr<SyncEvent> FindSyncEvent(Transaction& tx, int64_t company_id, int
 
 void RequeueSyncEvent(Transaction& tx, int64_t company_id, int64_t sync_event_id, absl::Time now) {
   long long company = company_id, id = sync_event_id, micros = ToMicros(now);
-  tx.session() << "UPDATE sync_events SET state = 'pending', attempts = 0, lease_owner = '',"
+  tx.session() << "UPDATE sync_events SET state = 'pending', attempts = 0, retries = retries + 1, lease_owner = '',"
                   " lease_expire_time = NULL, next_attempt_time = " INVOICEHUB_FROM_MICROS(":now")
                   ", update_time = " INVOICEHUB_FROM_MICROS(":now2")
                   " WHERE company_id = :company_id AND sync_event_id = :id AND state = 'failed'",

@@ -24,7 +24,9 @@ struct SyncEvent {
   int64_t payment_id = 0;
   int64_t amount_minor = 0;
   domain::SyncState state = domain::SyncState::kPending;
-  int attempts = 0;  // dispatches started, the current one included
+  int attempts = 0;  // dispatches since it was last queued, the current one included
+  int claims = 0;    // every claim ever: the fencing token of a lease
+  int retries = 0;   // times RetrySyncEvent requeued it: part of its idempotency keys
   absl::Time next_attempt_time;
   std::string lease_owner;
   std::string last_error;
@@ -46,7 +48,7 @@ std::vector<SyncEvent> ClaimDueSyncEvents(Transaction& tx, const std::string& ow
                                           int limit, absl::Time now);
 
 // The ends of a dispatch. Each applies only while `claimed` is still this
-// owner's lease (same owner and attempt) and answers false otherwise: the
+// owner's lease (same owner and claim) and answers false otherwise: the
 // lease ran out and the row went to another dispatcher.
 bool MarkSyncEventSynced(Transaction& tx, const SyncEvent& claimed, const std::string& result, absl::Time now);
 bool RescheduleSyncEvent(Transaction& tx, const SyncEvent& claimed, const std::string& error,
@@ -69,7 +71,8 @@ std::vector<SyncEvent> ListSyncEvents(Transaction& tx, int64_t company_id, const
 // NOT_FOUND when the company has no such row.
 absl::StatusOr<SyncEvent> FindSyncEvent(Transaction& tx, int64_t company_id, int64_t sync_event_id);
 
-// A parked row goes back to pending, due now, with a fresh count of attempts.
+// A parked row goes back to pending, due now, with a fresh count of attempts
+// and new idempotency keys (bill-pay would replay its refusal of the old).
 void RequeueSyncEvent(Transaction& tx, int64_t company_id, int64_t sync_event_id, absl::Time now);
 
 }  // namespace invoicehub::storage

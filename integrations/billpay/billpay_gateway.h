@@ -112,6 +112,9 @@ struct PaymentRecord {
   std::string external_id;      // set by us on payments we create
   std::string reversal_reason;  // "refund", "chargeback" when reversed
   std::string created_date;     // YYYY-MM-DD (UTC) of its creation
+  // When it was made (Unix seconds); 0 when bill-pay sent none. The day it
+  // was received is taken from this in the company's time zone.
+  int64_t created_unix = 0;
   std::vector<PaymentAllocation> allocations;
 };
 
@@ -147,6 +150,9 @@ class BillPayGateway {
   virtual Result<CustomerRecord> CreateCustomer(const NewCustomer& customer,
                                                 const std::string& idempotency_key) = 0;
 
+  // The live invoice with this external id as it is now; nullopt when none.
+  // What a create that got no answer left behind is found this way.
+  virtual Result<std::optional<InvoiceRecord>> FindInvoice(const std::string& external_id) = 0;
   // A live invoice with the same external id answers kDone with that one.
   virtual Result<InvoiceRecord> CreateInvoice(const InvoiceDocument& invoice,
                                               const std::string& idempotency_key) = 0;

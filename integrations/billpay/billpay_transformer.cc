@@ -44,6 +44,17 @@ constexpr Names<PaymentOrigin, 2> kPaymentOrigins = {{
     {PaymentOrigin::kApi, "api"},
 }};
 
+template <typename Enum, size_t N>
+const char* NameOf(const Names<Enum, N>& names, Enum value) {
+  for (const auto& [each, text] : names)
+    if (each == value) return text;
+  return names[0].second;
+}
+
+// The webhook event types that report a payment (docs/billpay-contract.md, "Webhooks").
+constexpr char kPaymentEventPrefix[] = "payment.";
+constexpr std::array<const char*, 2> kAppliedPaymentEvents = {"payment.succeeded", "payment.reversed"};
+
 // Reads the fields of one JSON object and keeps the first problem, so a
 // parser reads every field in a row and checks once at the end.
 class FieldReader {
@@ -178,11 +189,14 @@ absl::StatusOr<PaymentRecord> ReadPayment(const json& body, const std::string& w
   payment.currency = fields.String("currency");
   payment.amount_minor = fields.Integer("amount");
   payment.status = fields.OneOf("status", kPaymentStatuses);
-  payment.origin = fields.OneOf("origin", kPaymentOrigins, false);
+  // Required: a payment of unknown origin may be one we made (BP-8), and
+  // taking it for a payer's would record it twice (BP-12).
+  payment.origin = fields.OneOf("origin", kPaymentOrigins);
   payment.method = fields.String("method", false);
   payment.external_id = fields.String("external_id", false);
   payment.reversal_reason = fields.String("reversal_reason", false);
-  payment.created_date = UtcDate(fields.Integer("created", false));
+  payment.created_unix = fields.Integer("created", false);
+  payment.created_date = UtcDate(payment.created_unix);
   if (const json* allocations = fields.Child("allocations", false); allocations != nullptr) {
     if (!allocations->is_array()) fields.Fail("field \"allocations\" is not an array");
     else
@@ -223,6 +237,18 @@ absl::StatusOr<std::optional<CustomerRecord>> ReadCustomerSearch(const json& bod
   absl::StatusOr<CustomerRecord> customer = ReadCustomer(data->front());
   if (!customer.ok()) return customer.status();
   return std::optional<CustomerRecord>(*std::move(customer));
+}
+
+absl::StatusOr<std::optional<InvoiceRecord>> ReadInvoiceSearch(const json& body) {
+  FieldReader fields(body, "invoice list");
+  const json* data = fields.Child("data");
+  if (data != nullptr && !data->is_array()) fields.Fail("field \"data\" is not an array");
+  if (!fields.status().ok()) return fields.status();
+  if (data->empty()) return std::optional<InvoiceRecord>();
+  if (data->size() > 1) return absl::InvalidArgumentError("invoice list has more than one live invoice");
+  absl::StatusOr<InvoiceRecord> invoice = ReadInvoice(data->front());
+  if (!invoice.ok()) return invoice.status();
+  return std::optional<InvoiceRecord>(*std::move(invoice));
 }
 
 // The start of a body for an error message, without control characters.
@@ -379,6 +405,11 @@ Result<std::optional<CustomerRecord>> CustomerSearchResult(const HttpExchange& e
                                                   JsonBody<std::optional<CustomerRecord>>(&ReadCustomerSearch));
 }
 
+Result<std::optional<InvoiceRecord>> InvoiceSearchResult(const HttpExchange& exchange) {
+  return Interpret<std::optional<InvoiceRecord>>(exchange,
+                                                 JsonBody<std::optional<InvoiceRecord>>(&ReadInvoiceSearch));
+}
+
 Result<InvoiceRecord> InvoiceResult(const HttpExchange& exchange) {
   return Interpret<InvoiceRecord>(exchange, JsonBody<InvoiceRecord>(&ReadInvoice));
 }
@@ -422,7 +453,7 @@ absl::StatusOr<WebhookEvent> ParseWebhookEvent(std::string_view body) {
   // payment; an event of another kind is read without its data and left to
   // the receiver to ignore.
   if (!fields.status().ok()) return fields.status();
-  if (!event.type.starts_with("payment.")) return event;
+  if (!event.type.starts_with(kPaymentEventPrefix)) return event;
   const json* data = fields.Child("data");
   if (!fields.status().ok()) return fields.status();
   FieldReader data_fields(*data, "webhook event data");
@@ -432,6 +463,38 @@ absl::StatusOr<WebhookEvent> ParseWebhookEvent(std::string_view body) {
   if (!read.ok()) return read.status();
   event.payment = *std::move(read);
   return event;
+}
+
+bool IsAppliedPaymentEventType(std::string_view type) {
+  for (const char* applied : kAppliedPaymentEvents)
+    if (type == applied) return true;
+  return false;
+}
+
+const char* PaymentStatusName(PaymentStatus status) { return NameOf(kPaymentStatuses, status); }
+
+std::string PaymentEventType(PaymentStatus status) {
+  return absl::StrCat(kPaymentEventPrefix, PaymentStatusName(status));
+}
+
+std::string PaymentRecordJson(const PaymentRecord& payment) {
+  json allocations = json::array();
+  for (const PaymentAllocation& allocation : payment.allocations)
+    allocations.push_back({{"invoice_id", allocation.invoice_id}, {"amount", allocation.amount_minor}});
+  json body = {
+      {"id", payment.id},
+      {"customer_id", payment.customer_id},
+      {"currency", payment.currency},
+      {"amount", payment.amount_minor},
+      {"status", PaymentStatusName(payment.status)},
+      {"method", payment.method},
+      {"origin", NameOf(kPaymentOrigins, payment.origin)},
+      {"external_id", payment.external_id},
+      {"allocations", allocations},
+      {"reversal_reason", payment.reversal_reason},
+  };
+  if (payment.created_unix != 0) body["created"] = payment.created_unix;
+  return Dump(body);
 }
 
 }  // namespace invoicehub::billpay

@@ -47,6 +47,7 @@ Outcome OutcomeOfStatus(int status);
 Result<CustomerRecord> CustomerResult(const HttpExchange& exchange);
 // GET /v1/customers?external_id=: nullopt when the list is empty.
 Result<std::optional<CustomerRecord>> CustomerSearchResult(const HttpExchange& exchange);
+Result<std::optional<InvoiceRecord>> InvoiceSearchResult(const HttpExchange& exchange);
 Result<InvoiceRecord> InvoiceResult(const HttpExchange& exchange);
 Result<PaymentRecord> PaymentResult(const HttpExchange& exchange);
 Result<PaymentPage> PaymentPageResult(const HttpExchange& exchange);
@@ -57,9 +58,31 @@ Result<bool> DeletionResult(const HttpExchange& exchange);
 // The id in a "409 already_exists" answer to a create, when it is one.
 std::optional<std::string> ExistingIdOf(const HttpExchange& exchange);
 
+// --- payments in the vendor's words.
+// A payment as the vendor writes it (docs/billpay-contract.md, "Payments"),
+// for keeping a payment we could not apply where an admin can read it.
+// Reading it back gives the same record. "sequence" is not part of a
+// PaymentRecord and is left out; "created" too when it is 0 (not sent).
+std::string PaymentRecordJson(const PaymentRecord& payment);
+
+// The vendor's word for a payment status: "succeeded", "reversed", "deleted".
+const char* PaymentStatusName(PaymentStatus status);
+
+// The event type that reports a payment in `status`: "payment.succeeded",
+// "payment.reversed", and "payment.deleted" (no webhook has that type; it
+// names a deleted payment the import found).
+std::string PaymentEventType(PaymentStatus status);
+
 // --- webhooks: the raw body of a delivery (check its signature first).
 // InvalidArgument, saying what is wrong, when the body is not a well-formed
-// event; redelivering the same body will not help.
+// event; redelivering the same body will not help. The payment's "status"
+// and "origin" are required: a payment whose origin is not known could be
+// one we made ourselves (BP-8) and must never pass for a payer's (BP-12).
 absl::StatusOr<WebhookEvent> ParseWebhookEvent(std::string_view body);
+
+// Whether a webhook event of `type` reports a payment to apply
+// (payment.succeeded, payment.reversed). Any other type is stored and
+// ignored.
+bool IsAppliedPaymentEventType(std::string_view type);
 
 }  // namespace invoicehub::billpay

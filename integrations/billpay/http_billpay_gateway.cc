@@ -229,6 +229,11 @@ Result<std::optional<CustomerRecord>> HttpBillPayGateway::FindCustomer(const std
       CustomerSearchResult(Send({"GET", "/v1/customers", "external_id=" + PercentEncode(external_id), "", ""})));
 }
 
+Result<std::optional<InvoiceRecord>> HttpBillPayGateway::FindInvoice(const std::string& external_id) {
+  return Scrubbed(
+      InvoiceSearchResult(Send({"GET", "/v1/invoices", "external_id=" + PercentEncode(external_id), "", ""})));
+}
+
 Result<CustomerRecord> HttpBillPayGateway::CreateCustomer(const NewCustomer& customer,
                                                           const std::string& idempotency_key) {
   HttpExchange created = Send({"POST", "/v1/customers", "", NewCustomerBody(customer), idempotency_key});

@@ -25,6 +25,7 @@ class HttpBillPayGateway final : public BillPayGateway {
   HttpBillPayGateway& operator=(const HttpBillPayGateway&) = delete;
 
   Result<std::optional<CustomerRecord>> FindCustomer(const std::string& external_id) override;
+  Result<std::optional<InvoiceRecord>> FindInvoice(const std::string& external_id) override;
   // A 409 already_exists is answered with the existing customer (BP-3).
   Result<CustomerRecord> CreateCustomer(const NewCustomer& customer, const std::string& idempotency_key) override;
 

@@ -37,16 +37,17 @@ absl::Status RunMove(const ApiDeps& deps, const Principal& principal, const Requ
   });
 }
 
-// BP-7: a move back imports bill-pay's payments first, outside the move's
-// transaction (it calls bill-pay), and is refused if it cannot.
+// BP-7: a move away from FINAL (back, or to VOID, which needs nothing paid)
+// imports bill-pay's payments first, outside the move's transaction (it
+// calls bill-pay), and is refused if it cannot.
 template <typename Request>
-absl::Status RunMoveBack(const ApiDeps& deps, const Principal& principal, const Request& request,
-                         v1::Invoice* response, const Move& move) {
-  domain::FieldErrors errors;
-  int64_t invoice_id = ParseId(errors, "invoice_id", request.invoice_id());
-  if (errors.empty())
+absl::Status RunMoveFromFinal(const ApiDeps& deps, const Principal& principal, const Request& request,
+                              domain::FieldErrors errors, v1::Invoice* response, const Move& move) {
+  domain::FieldErrors id_errors;
+  int64_t invoice_id = ParseId(id_errors, "invoice_id", request.invoice_id());
+  if (errors.empty() && id_errors.empty())
     RETURN_IF_ERROR(app::ImportPaymentsBeforeMoveBack(deps.billpay, principal.company_id, invoice_id, deps.clock));
-  return RunMove(deps, principal, request, {}, response, move);
+  return RunMove(deps, principal, request, std::move(errors), response, move);
 }
 
 }  // namespace
@@ -61,7 +62,7 @@ grpc::Status InvoiceService::FinalizeInvoice(grpc::ServerContext* context, const
 grpc::Status InvoiceService::ReissueInvoice(grpc::ServerContext* context, const v1::ReissueInvoiceRequest* request,
                                             v1::Invoice* response) {
   return HandleCall(deps_, context, *request, Permission::kWriteRecords, [&](const Principal& principal) {
-    return RunMoveBack(deps_, principal, *request, response, app::ReissueInvoice);
+    return RunMoveFromFinal(deps_, principal, *request, {}, response, app::ReissueInvoice);
   });
 }
 
@@ -69,7 +70,7 @@ grpc::Status InvoiceService::RevertInvoiceToDraft(grpc::ServerContext* context,
                                                   const v1::RevertInvoiceToDraftRequest* request,
                                                   v1::Invoice* response) {
   return HandleCall(deps_, context, *request, Permission::kWriteRecords, [&](const Principal& principal) {
-    return RunMoveBack(deps_, principal, *request, response, app::RevertInvoiceToDraft);
+    return RunMoveFromFinal(deps_, principal, *request, {}, response, app::RevertInvoiceToDraft);
   });
 }
 
@@ -79,7 +80,7 @@ grpc::Status InvoiceService::VoidInvoice(grpc::ServerContext* context, const v1:
     domain::FieldErrors errors;
     domain::CheckText(errors, "reason", request->reason(), 500, domain::Presence::kRequired);
     const std::string& reason = request->reason();
-    return RunMove(deps_, principal, *request, std::move(errors), response,
+    return RunMoveFromFinal(deps_, principal, *request, std::move(errors), response,
                    [&](storage::Transaction& tx, int64_t company_id, int64_t invoice_id, int64_t version,
                        absl::Time now) { return app::VoidInvoice(tx, company_id, invoice_id, version, reason, now); });
   });

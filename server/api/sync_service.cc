@@ -10,6 +10,7 @@
 #include "server/domain/status_macros.h"
 #include "storage/billpay_inbox.h"
 #include "storage/company_repository.h"
+#include "server/app/sync_dispatch.h"
 #include "storage/sync_event_store.h"
 
 namespace invoicehub::api {
@@ -104,9 +105,8 @@ grpc::Status SyncService::GetBillPayAccount(grpc::ServerContext* context, const 
                                             v1::BillPayAccount* response) {
   return HandleCall(deps_, context, *request, Permission::kManageCompany, [&](const Principal& principal) {
     ASSIGN_OR_RETURN(int64_t company_id, TargetCompany(principal, "company_id", request->company_id()));
-    ASSIGN_OR_RETURN(const app::SecretBox* box, MasterKeyBox(deps_.billpay));
     return RunQuery(deps_, [&](storage::Transaction& tx) -> absl::Status {
-      ASSIGN_OR_RETURN(app::BillPayAccount account, app::LoadBillPayAccount(tx, *box, company_id));
+      ASSIGN_OR_RETURN(app::BillPayAccount account, app::DescribeBillPayAccount(tx, company_id));
       ToProto(account, response);
       return absl::OkStatus();
     });
@@ -141,19 +141,12 @@ grpc::Status SyncService::RetrySyncEvent(grpc::ServerContext* context, const v1:
     int64_t event_id = ParseId(errors, "sync_event_id", request->sync_event_id());
     RETURN_IF_ERROR(errors.ToStatus());
     return RunMutation(deps_, principal, *request, request->request_id(), response, [&](MutationScope& scope) {
-      ASSIGN_OR_RETURN(storage::SyncEvent before, storage::FindSyncEvent(scope.tx(), company_id, event_id));
-      if (before.state != domain::SyncState::kFailed) {
-        return domain::RuleViolation(
-            "SYNC", absl::StrCat("sync event ", event_id, " is ", domain::SyncStateName(before.state),
-                                 "; only a failed event can be retried"));
-      }
-      storage::RequeueSyncEvent(scope.tx(), company_id, event_id, scope.now());
-      if (before.invoice_id != 0) storage::RefreshInvoiceSyncState(scope.tx(), company_id, before.invoice_id);
-      ASSIGN_OR_RETURN(storage::SyncEvent after, storage::FindSyncEvent(scope.tx(), company_id, event_id));
-      v1::SyncEvent before_proto;
-      ToProto(before, &before_proto);
-      ToProto(after, response);
-      scope.Audit(company_id, "sync_event", event_id, &before_proto, *response);
+      ASSIGN_OR_RETURN(app::Change<storage::SyncEvent> change,
+                       app::RetryParkedSyncEvent(scope.tx(), company_id, event_id, scope.now()));
+      v1::SyncEvent before;
+      ToProto(change.before, &before);
+      ToProto(change.after, response);
+      scope.Audit(company_id, "sync_event", event_id, &before, *response);
       return absl::OkStatus();
     });
   });

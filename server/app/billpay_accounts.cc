@@ -9,6 +9,8 @@
 #include "server/domain/status_macros.h"
 #include "server/domain/update_mask.h"
 #include "storage/billpay_account_repository.h"
+#include "storage/billpay_import_cursor.h"
+#include "storage/billpay_links.h"
 #include "storage/company_repository.h"
 
 namespace invoicehub::app {
@@ -34,6 +36,12 @@ bool AllVisibleAscii(absl::string_view text) {
   return true;
 }
 
+// The hosts a plain http:// base URL may name: this machine (the local
+// sandbox), where the key never crosses a network.
+bool IsLoopbackHost(absl::string_view host) {
+  return host == "127.0.0.1" || host == "[::1]" || absl::EqualsIgnoreCase(host, "localhost");
+}
+
 // http(s)://host[:port][/path]: the adapter appends "/v1/..." to it, so user
 // info (a secret in a URL), a query or a fragment would be wrong or leak.
 void CheckBaseUrl(domain::FieldErrors& errors, absl::string_view url) {
@@ -42,7 +50,8 @@ void CheckBaseUrl(domain::FieldErrors& errors, absl::string_view url) {
   if (url.size() > kMaxUrlChars) return errors.Add(kField, absl::StrCat("is longer than ", kMaxUrlChars, " characters"));
   if (!AllVisibleAscii(url)) return errors.Add(kField, "must be ASCII without spaces or control characters");
   absl::string_view rest = url;
-  if (!absl::ConsumePrefix(&rest, "https://") && !absl::ConsumePrefix(&rest, "http://"))
+  const bool https = absl::ConsumePrefix(&rest, "https://");
+  if (!https && !absl::ConsumePrefix(&rest, "http://"))
     return errors.Add(kField, "must start with http:// or https://");
   if (absl::StrContains(rest, '?') || absl::StrContains(rest, '#'))
     return errors.Add(kField, "must have no query or fragment");
@@ -55,7 +64,35 @@ void CheckBaseUrl(domain::FieldErrors& errors, absl::string_view url) {
     if (!absl::SimpleAtoi(authority.substr(colon + 1), &port) || port < 1 || port > 65535)
       return errors.Add(kField, "has an invalid port");
   }
-  if (host.empty() || host == "[]") errors.Add(kField, "must name a host");
+  if (host.empty() || host == "[]") return errors.Add(kField, "must name a host");
+  // Every call carries the API key in its Authorization header.
+  if (!https && !IsLoopbackHost(host))
+    errors.Add(kField,
+               "must start with https:// (http:// is allowed only for 127.0.0.1, [::1] or localhost): the API key "
+               "must not travel in clear text");
+}
+
+// One form for "https://x" and "https://x/": the adapter appends "/v1/...".
+std::string NormalizedBaseUrl(std::string url) {
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  return url;
+}
+
+// BP-6: the company's bill-pay links (customers, and through them invoice
+// records and payments) and its import cursor were made in the account it
+// has; another account knows none of them, and its payment feed does not
+// start where the stored cursor says. So the account cannot be moved.
+absl::Status CheckAccountMayMove(storage::Transaction& tx, int64_t company_id,
+                                 const storage::StoredBillPayAccount& current, const std::string& base_url) {
+  if (base_url == current.base_url) return absl::OkStatus();
+  const bool linked = storage::HasBillPayCustomers(tx, company_id);
+  const bool imported = !storage::FindImportCursor(tx, company_id).value_or("").empty();
+  if (!linked && !imported) return absl::OkStatus();
+  return domain::RuleViolation(
+      "BP-6", absl::StrCat("base_url cannot change from ", current.base_url, ": the company's records are linked to ",
+                           "its current bill-pay account (its customers, invoice records, payments and the payment "
+                           "import cursor belong to that account), and moving to another bill-pay account is not "
+                           "supported. The API key, the webhook secret and enabled can still be changed."));
 }
 
 // `required`: at creation. Later an empty value keeps the stored one.
@@ -119,13 +156,13 @@ absl::StatusOr<BillPayAccountChange> SetBillPayAccount(storage::Transaction& tx,
   CheckSecret(errors, "webhook_secret", input.webhook_secret, creating, kMinWebhookSecretChars);
   RETURN_IF_ERROR(errors.ToStatus());
   RETURN_IF_ERROR(CheckAccountVersion(current, input.expected_version));
+  const std::string base_url = NormalizedBaseUrl(input.base_url);  // valid: the host is left whole
+  if (current) RETURN_IF_ERROR(CheckAccountMayMove(tx, company_id, *current, base_url));
 
   storage::StoredBillPayAccount next;
   if (current) next = *current;
   next.company_id = company_id;
-  // The adapter appends "/v1/...": one form for "https://x" and "https://x/".
-  next.base_url = input.base_url;
-  while (next.base_url.back() == '/') next.base_url.pop_back();  // valid: never reaches the host
+  next.base_url = base_url;
   next.enabled = input.enabled;
   // A kept secret keeps its sealed bytes: they need not (and, after a master
   // key change, might not) open to be kept.
@@ -141,6 +178,11 @@ absl::StatusOr<BillPayAccountChange> SetBillPayAccount(storage::Transaction& tx,
   if (current) change.before = WithoutSecrets(*current);
   change.after = WithoutSecrets(saved);
   return change;
+}
+
+absl::StatusOr<BillPayAccount> DescribeBillPayAccount(storage::Transaction& tx, int64_t company_id) {
+  ASSIGN_OR_RETURN(storage::StoredBillPayAccount stored, storage::FindBillPayAccount(tx, company_id));
+  return WithoutSecrets(stored);
 }
 
 absl::StatusOr<BillPayAccount> LoadBillPayAccount(storage::Transaction& tx, const SecretBox& box,

@@ -27,7 +27,9 @@ struct BillPayAccount {
 };
 
 struct BillPayAccountInput {
-  std::string base_url;        // http:// or https://, a host, no user info, query or fragment
+  // https://host[:port][/path] (http:// only for 127.0.0.1, [::1] or
+  // localhost), no user info, query or fragment.
+  std::string base_url;
   std::string api_key;         // required at creation; empty later keeps the stored one
   std::string webhook_secret;  // at least 16 characters at creation; empty later keeps it
   bool enabled = true;
@@ -42,12 +44,20 @@ struct BillPayAccountChange {
 };
 
 // Validates (INVALID_ARGUMENT listing every field as "base_url", "api_key",
-// "webhook_secret"), checks the version, seals and saves.
+// "webhook_secret"), checks the version, seals and saves. BP-6: once the
+// company has bill-pay links (or an import cursor), base_url cannot change
+// (FAILED_PRECONDITION): they belong to the account that made them.
 absl::StatusOr<BillPayAccountChange> SetBillPayAccount(storage::Transaction& tx, const SecretBox& box,
                                                        int64_t company_id, const BillPayAccountInput& input,
                                                        absl::Time now);
 
-// The account with its secrets opened; NOT_FOUND when the company has none.
+// The account without its secrets (api_key and webhook_secret empty; the
+// hint tells keys apart), for showing it: nothing is opened, so it answers
+// even when the secrets no longer open. NOT_FOUND when the company has none.
+absl::StatusOr<BillPayAccount> DescribeBillPayAccount(storage::Transaction& tx, int64_t company_id);
+
+// The account with its secrets opened, only to call bill-pay or check a
+// webhook; NOT_FOUND when the company has none.
 absl::StatusOr<BillPayAccount> LoadBillPayAccount(storage::Transaction& tx, const SecretBox& box,
                                                   int64_t company_id);
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
+#include "server/app/company_today.h"
 #include "server/app/ledger_moves.h"
 #include "server/domain/status_macros.h"
 #include "storage/audit_log.h"
@@ -40,12 +41,17 @@ std::string ReversalReason(const PaymentRecord& payment) {
   return absl::StrCat("bill-pay: ", payment.reversal_reason.empty() ? "reversed" : payment.reversal_reason);
 }
 
-// Bill-pay's creation day, or nullopt (today in the company's zone) when it
-// sent none that reads as a date.
-std::optional<absl::CivilDay> ReceivedDate(const std::string& created_date) {
-  absl::CivilDay day;
-  if (!absl::ParseCivilTime(created_date, &day)) return std::nullopt;
-  return day;
+// The day bill-pay took the payment, in the company's time zone (dates are
+// civil dates of the company: a payment made at 00:30 in Zurich is received
+// that day, not the UTC day before). nullopt (today in the company's zone)
+// when bill-pay sent no time.
+absl::StatusOr<std::optional<absl::CivilDay>> ReceivedDate(storage::Transaction& tx, int64_t company_id,
+                                                           const PaymentRecord& payment) {
+  if (payment.created_unix == 0) return std::nullopt;
+  // TodayForCompany is the company's civil day of any moment, not only of now.
+  ASSIGN_OR_RETURN(absl::CivilDay day,
+                   TodayForCompany(tx, company_id, absl::FromUnixSeconds(payment.created_unix)));
+  return std::optional<absl::CivilDay>(day);
 }
 
 std::string InvoiceLabel(const domain::Invoice& invoice) {
@@ -157,7 +163,7 @@ absl::StatusOr<BillPayApplyOutcome> ApplyNew(storage::Transaction& tx, int64_t c
   PaymentInput input;
   input.customer_id = customer.id;
   input.amount = domain::Money{payment.currency, payment.amount_minor};
-  input.received_date = ReceivedDate(payment.created_date);
+  ASSIGN_OR_RETURN(input.received_date, ReceivedDate(tx, company_id, payment));
   input.method = MethodOf(payment.method);
   input.reference = payment.id;
   ASSIGN_OR_RETURN(input.allocations, PlanAllocations(tx, company_id, customer, payment, notes));

@@ -41,8 +41,10 @@ struct BillPayApplyOutcome {
 //   late "succeeded"); anything else is unchanged.
 // - new: recorded in full for the linked customer, allocated to the
 //   bill-pay invoices it names that are FINAL invoices of that customer, up
-//   to their outstanding; the rest is the customer's prepayment. Recorded
-//   and reversed at once when already reversed.
+//   to their outstanding; the rest is the customer's prepayment (the note
+//   says which part and why). Received on the company's civil day of
+//   bill-pay's `created_unix` (today there when it sent none). Recorded and
+//   reversed at once when already reversed.
 // - unknown customer, other currency, no positive amount: unmatched.
 // ABORTED when the same payment was applied concurrently after all (the
 // caller's transaction must roll back; a retry finds it unchanged).

@@ -10,9 +10,10 @@
 namespace invoicehub::app {
 namespace {
 
+// A disabled account still gets rows: they wait, and go out once it is
+// enabled again, so bill-pay never misses a change made meanwhile.
 bool HasBillPay(storage::Transaction& tx, int64_t company_id) {
-  absl::StatusOr<storage::StoredBillPayAccount> account = storage::FindBillPayAccount(tx, company_id);
-  return account.ok() && account->enabled;
+  return storage::FindBillPayAccount(tx, company_id).ok();
 }
 
 // Every invoice the payment was ever allocated to, once each.

@@ -1,6 +1,6 @@
 #pragma once
 // Where a change records what happened: its lifecycle events, and, when the
-// company has bill-pay, the outbox rows that will tell bill-pay (DESIGN.md:
+// company has a bill-pay account (enabled or not), the outbox rows that will tell bill-pay (DESIGN.md:
 // in the same transaction, so a committed change is never left untold and
 // a rolled-back one never told).
 

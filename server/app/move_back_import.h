@@ -1,7 +1,8 @@
 #pragma once
 // BP-7: before a FINAL invoice goes back to DRAFT or REISSUE, every payment
 // bill-pay took on it must be here, or the move would release less than was
-// paid. The server imports them itself, or refuses the move.
+// paid. The server imports them itself, or refuses the move. A void of a
+// FINAL invoice asks the same first: it is allowed only with nothing paid.
 
 #include <cstdint>
 

@@ -2,9 +2,13 @@
 
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
+#include "server/app/billpay_import.h"
 #include "server/app/invoice_documents.h"
 #include "server/domain/status_macros.h"
+#include "storage/audit_log.h"
 #include "storage/billpay_links.h"
 #include "storage/company_repository.h"
 #include "storage/customer_repository.h"
@@ -36,17 +40,26 @@ Step FromStatus(const absl::Status& status) {
   return {Outcome::kUnknown, absl::StrCat("database: ", status.message())};
 }
 
-std::string Key(const storage::SyncEvent& event, const std::string& suffix = "") {
-  return absl::StrCat("ih-", event.company_id, "-", event.id, suffix);
+// One idempotency key per bill-pay call of a row: bill-pay refuses a key
+// reused for another call. A retried row gets new keys, because bill-pay
+// replays the refusal it stored under the old ones.
+std::string Key(const storage::SyncEvent& event, const std::string& call) {
+  return absl::StrCat("ih-", event.company_id, "-", event.id, "-r", event.retries, "-", call);
 }
 
 std::string DateText(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 
 class Dispatcher {
  public:
-  Dispatcher(storage::Database& database, billpay::BillPayGateway& gateway, const storage::SyncEvent& event,
-             absl::Time now)
-      : database_(database), gateway_(gateway), event_(event), company_id_(event.company_id), now_(now) {}
+  Dispatcher(BillPayGateways& gateways, billpay::BillPayGateway& gateway, const storage::SyncEvent& event,
+             const domain::Clock& clock)
+      : gateways_(gateways),
+        database_(gateways.database()),
+        gateway_(gateway),
+        event_(event),
+        company_id_(event.company_id),
+        clock_(clock),
+        now_(clock.Now()) {}
 
   Step Run() {
     switch (event_.action) {
@@ -84,6 +97,21 @@ class Dispatcher {
   Step SendInvoice() {
     absl::StatusOr<InvoiceView> view = ReadInvoice();
     if (!view.ok()) return FromStatus(view.status());
+    // An earlier attempt may have created the record and lost the answer
+    // (a timeout, or a dispatcher killed before it saved the link). Whatever
+    // the invoice became since, that record is found and linked, so a later
+    // delete removes it and the update below brings it to our figures.
+    if (!view->live && (event_.attempts > 1 || event_.retries > 0)) {
+      billpay::Result<std::optional<billpay::InvoiceRecord>> found =
+          gateway_.FindInvoice(absl::StrCat(view->invoice.id));
+      if (!found.done()) return Failed(found);
+      if (found.value) {
+        absl::Status saved = SaveCreatedInvoice(*found.value);
+        if (!saved.ok()) return FromStatus(saved);
+        view = ReadInvoice();
+        if (!view.ok()) return FromStatus(view.status());
+      }
+    }
     const domain::Invoice& invoice = view->invoice;
     if (invoice.state != domain::InvoiceState::kFinal)
       return Done(absl::StrCat("skipped: the invoice is ", domain::InvoiceStateName(invoice.state)));
@@ -98,7 +126,8 @@ class Dispatcher {
     if (view->live) {
       billpay::InvoiceUpdate update{invoice.number, DateText(invoice.issue_date), DateText(invoice.due_date),
                                     invoice.total_minor, invoice.outstanding_minor, std::move(pdf_bytes)};
-      billpay::Result<billpay::InvoiceRecord> updated = gateway_.UpdateInvoice(view->live->billpay_invoice_id, update, Key(event_));
+      billpay::Result<billpay::InvoiceRecord> updated =
+          gateway_.UpdateInvoice(view->live->billpay_invoice_id, update, Key(event_, "update"));
       if (!updated.done()) return Failed(updated);
       return Done(absl::StrCat("updated ", updated.value.id));
     }
@@ -113,11 +142,22 @@ class Dispatcher {
                                       invoice.currency_code,
                                       invoice.total_minor,
                                       invoice.outstanding_minor,
-                                      std::move(pdf_bytes)};
-    billpay::Result<billpay::InvoiceRecord> created = gateway_.CreateInvoice(document, Key(event_));
+                                      pdf_bytes};
+    billpay::Result<billpay::InvoiceRecord> created = gateway_.CreateInvoice(document, Key(event_, "create"));
     if (!created.done()) return Failed(created);
     absl::Status saved = SaveCreatedInvoice(created.value);
     if (!saved.ok()) return FromStatus(saved);
+    // A record bill-pay already had for this invoice (its create was answered
+    // "already exists") is brought to our figures.
+    if (created.value.number != document.number || created.value.amount_minor != document.amount_minor ||
+        created.value.outstanding_minor != document.outstanding_minor) {
+      billpay::InvoiceUpdate update{document.number,       document.invoice_date,      document.due_date,
+                                    document.amount_minor, document.outstanding_minor, document.pdf};
+      billpay::Result<billpay::InvoiceRecord> updated =
+          gateway_.UpdateInvoice(created.value.id, update, Key(event_, "reconcile"));
+      if (!updated.done()) return Failed(updated);
+      return Done(absl::StrCat("adopted and updated ", created.value.id));
+    }
     return Done(absl::StrCat("created ", created.value.id));
   }
 
@@ -129,18 +169,40 @@ class Dispatcher {
       ASSIGN_OR_RETURN(domain::Invoice invoice, storage::FindInvoice(tx, company_id_, event_.invoice_id,
                                                                      storage::LockMode::kForNoKeyUpdate));
       storage::SaveBillPayInvoice(tx, company_id_, {record.id, invoice.id, record.pay_now_url, true}, now_);
+      // A dispatcher whose lease ran out may get here after a later row
+      // deleted this record: only the live record's URL goes on the invoice.
+      std::optional<storage::BillPayInvoiceLink> live = storage::FindLiveBillPayInvoice(tx, company_id_, invoice.id);
+      if (!live || live->billpay_invoice_id != record.id) return absl::OkStatus();
       if (invoice.state != domain::InvoiceState::kFinal || invoice.pay_now_url == record.pay_now_url)
         return absl::OkStatus();
-      storage::SetInvoicePayNowUrl(tx, company_id_, invoice.id, record.pay_now_url);
-      invoice.pay_now_url = record.pay_now_url;
+      SetPayNowUrl(tx, invoice, record.pay_now_url);
       ASSIGN_OR_RETURN(domain::Company company, storage::FindCompany(tx, company_id_));
       return RenderAndStoreInvoicePdf(tx, company, invoice, now_);
     });
   }
 
-  // BP-3: found by our id or created once; the idempotency key is the
-  // customer's, so retries and other dispatchers make the same one. On
-  // success `text` is bill-pay's customer id.
+  // BP-4: the invoice shows the URL of its live record, audited as a change
+  // made by the sync (the version stays: it is not a client's edit).
+  void SetPayNowUrl(storage::Transaction& tx, domain::Invoice& invoice, const std::string& url) {
+    storage::AuditEntry entry;
+    entry.company_id = company_id_;
+    entry.actor = "billpay-sync";
+    entry.action = "SetPayNowUrl";
+    entry.entity_type = "invoice";
+    entry.entity_id = invoice.id;
+    entry.request_id = absl::StrCat("sync_event:", event_.id);
+    entry.occurred_at = now_;
+    entry.before_json = nlohmann::json{{"pay_now_url", invoice.pay_now_url}}.dump();
+    entry.after_json = nlohmann::json{{"pay_now_url", url}}.dump();
+    storage::AppendAudit(tx, entry);
+    storage::SetInvoicePayNowUrl(tx, company_id_, invoice.id, url);
+    invoice.pay_now_url = url;
+  }
+
+  // BP-3: found by our id first, else created. Two dispatchers creating the
+  // same customer at once get one: bill-pay answers the second "already
+  // exists" with the first, which the gateway adopts. On success `text` is
+  // bill-pay's customer id.
   absl::StatusOr<Step> EnsureCustomer(int64_t customer_id) {
     std::optional<std::string> known;
     domain::Customer customer;
@@ -160,7 +222,7 @@ class Dispatcher {
     } else {
       billpay::Result<billpay::CustomerRecord> created =
           gateway_.CreateCustomer({external_id, customer.display_name, customer.email},
-                                  absl::StrCat("ih-", company_id_, "-customer-", customer_id));
+                                  Key(event_, "customer"));
       if (!created.done()) return Failed(created);
       billpay_id = created.value.id;
     }
@@ -172,16 +234,28 @@ class Dispatcher {
   }
 
   // A payment changed the outstanding of a FINAL invoice: bill-pay gets ours.
+  // Payments bill-pay took that are not here yet are imported first: sending
+  // an outstanding that ignores them would ask the payer to pay again.
   Step UpdateBalance() {
     absl::StatusOr<InvoiceView> view = ReadInvoice();
     if (!view.ok()) return FromStatus(view.status());
     if (!view->live) return Done("skipped: the invoice has no bill-pay record");
     if (view->invoice.state != domain::InvoiceState::kFinal)
       return Done(absl::StrCat("skipped: the invoice is ", domain::InvoiceStateName(view->invoice.state)));
+    absl::StatusOr<ImportSummary> imported = ImportBillPayPayments(gateways_, company_id_, clock_);
+    if (!imported.ok())
+      return {Outcome::kRetryable, absl::StrCat("import before sending the balance: ", imported.status().message())};
+    if (imported->recorded + imported->reversed > 0) {
+      view = ReadInvoice();  // the import changed what is owed
+      if (!view.ok()) return FromStatus(view.status());
+    }
+    // With the amount: the invoice may have been refinalized at a higher
+    // total since this row was written.
     billpay::InvoiceUpdate update;
+    update.amount_minor = view->invoice.total_minor;
     update.outstanding_minor = view->invoice.outstanding_minor;
     billpay::Result<billpay::InvoiceRecord> updated =
-        gateway_.UpdateInvoice(view->live->billpay_invoice_id, update, Key(event_));
+        gateway_.UpdateInvoice(view->live->billpay_invoice_id, update, Key(event_, "balance"));
     if (!updated.done()) return Failed(updated);
     return Done(absl::StrCat("outstanding ", view->invoice.outstanding_minor, " on ", updated.value.id));
   }
@@ -193,7 +267,7 @@ class Dispatcher {
     if (!view.ok()) return FromStatus(view.status());
     if (!view->live) return Done("skipped: the invoice has no bill-pay record");
     const std::string& billpay_id = view->live->billpay_invoice_id;
-    billpay::Result<bool> deleted = gateway_.DeleteInvoice(billpay_id, Key(event_));
+    billpay::Result<bool> deleted = gateway_.DeleteInvoice(billpay_id, Key(event_, "delete"));
     if (!deleted.done()) return Failed(deleted);
     absl::Status saved = database_.InTransaction([&](storage::Transaction& tx) -> absl::Status {
       storage::MarkBillPayInvoiceDeleted(tx, company_id_, billpay_id, now_);
@@ -202,7 +276,7 @@ class Dispatcher {
       ASSIGN_OR_RETURN(domain::Invoice invoice, storage::FindInvoice(tx, company_id_, event_.invoice_id,
                                                                      storage::LockMode::kForNoKeyUpdate,
                                                                      storage::InvoiceLines::kSkip));
-      if (invoice.pay_now_url == view->live->pay_now_url) storage::SetInvoicePayNowUrl(tx, company_id_, invoice.id, "");
+      if (invoice.pay_now_url == view->live->pay_now_url) SetPayNowUrl(tx, invoice, "");
       return absl::OkStatus();
     });
     if (!saved.ok()) return FromStatus(saved);
@@ -220,7 +294,7 @@ class Dispatcher {
     billpay::NewPayment payment{customer->text, view->live->billpay_invoice_id,
                                 absl::StrCat("payment-", event_.payment_id, "-sync-", event_.id),
                                 view->invoice.currency_code, event_.amount_minor};
-    billpay::Result<billpay::PaymentRecord> created = gateway_.CreatePayment(payment, Key(event_));
+    billpay::Result<billpay::PaymentRecord> created = gateway_.CreatePayment(payment, Key(event_, "payment"));
     if (!created.done()) return Failed(created);
     absl::Status saved = database_.InTransaction([&](storage::Transaction& tx) {
       storage::InsertBillPayPayment(
@@ -247,7 +321,7 @@ class Dispatcher {
                                            : link.origin == storage::BillPayPaymentOrigin::kPayer;
       if (!wanted) continue;
       billpay::Result<bool> deleted =
-          gateway_.DeletePayment(link.billpay_payment_id, Key(event_, "-" + link.billpay_payment_id));
+          gateway_.DeletePayment(link.billpay_payment_id, Key(event_, "delete-" + link.billpay_payment_id));
       if (!deleted.done()) return Failed(deleted);
       absl::Status saved = database_.InTransaction([&](storage::Transaction& tx) {
         storage::MarkBillPayPaymentDeleted(tx, company_id_, link.billpay_payment_id, now_);
@@ -260,10 +334,12 @@ class Dispatcher {
     return Done(absl::StrCat("deleted ", deleted_ids));
   }
 
+  BillPayGateways& gateways_;
   storage::Database& database_;
   billpay::BillPayGateway& gateway_;
   const storage::SyncEvent& event_;
   int64_t company_id_;
+  const domain::Clock& clock_;
   absl::Time now_;
 };
 
@@ -293,6 +369,20 @@ DispatchReport EndDispatch(storage::Database& database, const storage::SyncEvent
 
 }  // namespace
 
+absl::StatusOr<Change<storage::SyncEvent>> RetryParkedSyncEvent(storage::Transaction& tx, int64_t company_id,
+                                                                int64_t sync_event_id, absl::Time now) {
+  ASSIGN_OR_RETURN(storage::SyncEvent before, storage::FindSyncEvent(tx, company_id, sync_event_id));
+  if (before.state != domain::SyncState::kFailed) {
+    return absl::FailedPreconditionError(absl::StrCat("sync event ", sync_event_id, " is ",
+                                                      domain::SyncStateName(before.state),
+                                                      "; only a failed (parked) event can be retried"));
+  }
+  storage::RequeueSyncEvent(tx, company_id, sync_event_id, now);
+  if (before.invoice_id != 0) storage::RefreshInvoiceSyncState(tx, company_id, before.invoice_id);
+  ASSIGN_OR_RETURN(storage::SyncEvent after, storage::FindSyncEvent(tx, company_id, sync_event_id));
+  return Change<storage::SyncEvent>{std::move(before), std::move(after)};
+}
+
 DispatchReport DispatchSyncEvent(BillPayGateways& gateways, const storage::SyncEvent& event,
                                  const domain::Clock& clock, const domain::RetryPolicy& policy,
                                  std::mt19937_64& random) {
@@ -303,7 +393,7 @@ DispatchReport DispatchSyncEvent(BillPayGateways& gateways, const storage::SyncE
     // or its attempts run out.
     step = {Outcome::kRetryable, absl::StrCat("no bill-pay gateway: ", gateway.status().message())};
   } else {
-    step = Dispatcher(gateways.database(), **gateway, event, clock.Now()).Run();
+    step = Dispatcher(gateways, **gateway, event, clock).Run();
   }
   return EndDispatch(gateways.database(), event, step, clock.Now(), policy, random);
 }

@@ -7,7 +7,9 @@
 #include <random>
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "server/app/billpay_gateways.h"
+#include "server/app/change.h"
 #include "server/domain/clock.h"
 #include "server/domain/sync_event.h"
 #include "storage/sync_event_store.h"
@@ -20,6 +22,12 @@ struct DispatchReport {
   DispatchEnd end = DispatchEnd::kSynced;
   std::string detail;  // what was done, or why not
 };
+
+// SyncService.RetrySyncEvent: a parked row goes back to pending with a fresh
+// count of attempts and new idempotency keys. FAILED_PRECONDITION for a row
+// that is not parked.
+absl::StatusOr<Change<storage::SyncEvent>> RetryParkedSyncEvent(storage::Transaction& tx, int64_t company_id,
+                                                                int64_t sync_event_id, absl::Time now);
 
 DispatchReport DispatchSyncEvent(BillPayGateways& gateways, const storage::SyncEvent& event,
                                  const domain::Clock& clock, const domain::RetryPolicy& policy,

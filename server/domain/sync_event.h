@@ -48,7 +48,7 @@ std::string SyncOrderKey(const SyncEventDraft& draft);
 std::vector<SyncEventDraft> PlanSync(const LifecycleEvent& event, const std::vector<int64_t>& payment_invoice_ids);
 
 struct RetryPolicy {
-  int max_attempts = 8;  // then the row is parked as failed
+  int max_attempts = 20;  // then the row is parked as failed: about 2 hours of retries by default
   absl::Duration base_delay = absl::Seconds(2);
   absl::Duration max_delay = absl::Minutes(10);
 };

@@ -3,7 +3,7 @@
 // company (docs/billpay-contract.md, "Webhooks"). Split as verify the
 // signature -> store in the inbox -> apply, so that nothing acts on an
 // unverified body and nothing verified is lost:
-//   413  the body is over 256 KiB (read no further)
+//   413  the body is over 256 KiB (nothing is checked or stored)
 //   401  unknown company, no bill-pay account, or a signature that is
 //        malformed, stale or made with another secret (BP-6): one answer for
 //        all, so company ids cannot be probed; nothing stored

@@ -22,6 +22,7 @@ HttpListener::HttpListener(storage::Database& database, app::BillPayGateways* bi
       billpay_webhook_(billpay ? std::make_unique<BillPayWebhook>(*billpay, clock) : nullptr),
       server_(std::make_unique<httplib::Server>()) {
   server_->set_payload_max_length(kMaxBodyBytes);
+  server_->set_tcp_nodelay(true);  // answers are not held back by delayed ACKs
   server_->set_read_timeout(5, 0);
   server_->set_write_timeout(5, 0);
   server_->set_keep_alive_timeout(5);

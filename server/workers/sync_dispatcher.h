@@ -21,7 +21,7 @@ namespace invoicehub::workers {
 
 struct SyncDispatcherOptions {
   int threads = 2;
-  int batch = 4;                                 // rows claimed at once per thread
+  int batch = 1;                                 // rows claimed at once per thread, all under one lease
   absl::Duration lease = absl::Minutes(2);       // longer than a row's bill-pay calls can take
   absl::Duration idle_poll = absl::Milliseconds(250);  // how soon a new row goes out
   domain::RetryPolicy retry;

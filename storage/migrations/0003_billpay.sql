@@ -69,7 +69,9 @@ CREATE INDEX billpay_payments_payment ON billpay_payments (company_id, payment_i
 -- out in sync_event_id order: the invoice's row lock orders their
 -- transactions, so ids within one key follow commit order. A dispatcher
 -- claims a row with a lease (FOR UPDATE SKIP LOCKED), calls bill-pay with
--- the idempotency key 'ih-<company_id>-<sync_event_id>', then marks it.
+-- idempotency keys 'ih-<company_id>-<sync_event_id>-r<retries>-<call>',
+-- then marks it. A retried row gets new keys: bill-pay replays a refusal
+-- stored under the old ones.
 CREATE TABLE sync_events (
   company_id        bigint  NOT NULL,
   sync_event_id     bigint  GENERATED ALWAYS AS IDENTITY,
@@ -80,7 +82,9 @@ CREATE TABLE sync_events (
   payment_id        bigint  NOT NULL DEFAULT 0,
   amount_minor      bigint  NOT NULL DEFAULT 0,
   state             text    NOT NULL CHECK (state IN ('pending', 'synced', 'failed')),
-  attempts          integer NOT NULL DEFAULT 0,
+  attempts          integer NOT NULL DEFAULT 0,  -- since it was last (re)queued; parked after N
+  claims            integer NOT NULL DEFAULT 0,  -- every claim ever: fences a lease that ran out
+  retries           integer NOT NULL DEFAULT 0,  -- RetrySyncEvent: part of the idempotency keys
   next_attempt_time timestamptz NOT NULL,
   lease_owner       text    NOT NULL DEFAULT '',
   lease_expire_time timestamptz,

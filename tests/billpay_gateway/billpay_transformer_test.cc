@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 
 namespace invoicehub::billpay {
 namespace {
@@ -336,6 +337,7 @@ TEST(PaymentTest, ReadsAPaymentWithItsAllocations) {
   EXPECT_EQ(payment.method, "ach");
   EXPECT_EQ(payment.reversal_reason, "");
   EXPECT_EQ(payment.created_date, "2025-12-31");  // UTC
+  EXPECT_EQ(payment.created_unix, 1767225599);
   ASSERT_EQ(payment.allocations.size(), 2u);
   EXPECT_EQ(payment.allocations[0].invoice_id, "inv_1");
   EXPECT_EQ(payment.allocations[0].amount_minor, 1000);
@@ -364,6 +366,36 @@ TEST(PaymentTest, MapsEveryStatusAndOrigin) {
   odd = PaymentJson();
   odd["origin"] = "bank";
   EXPECT_EQ(PaymentResult(Answer("GET", "/v1/payments", 200, odd.dump())).outcome, Outcome::kUnknown);
+}
+
+// BP-8, BP-12: a payment whose origin is not said could be one we made
+// ourselves; read as a payer's it would be recorded a second time. So origin
+// (and status) are required, as the contract lists them.
+TEST(PaymentTest, PaymentWithoutOriginOrStatusIsUnreadable) {  // BP-8, BP-12
+  for (const char* field : {"origin", "status"}) {
+    json body = PaymentJson();
+    body.erase(field);
+    Result<PaymentRecord> result = PaymentResult(Answer("GET", "/v1/payments", 200, body.dump()));
+    EXPECT_EQ(result.outcome, Outcome::kUnknown) << field;
+    EXPECT_THAT(result.error, HasSubstr(absl::StrCat("payment has no field \"", field, "\""))) << field;
+
+    body[field] = nullptr;  // null is no better than absent
+    EXPECT_EQ(PaymentResult(Answer("GET", "/v1/payments", 200, body.dump())).outcome, Outcome::kUnknown) << field;
+
+    body.erase(field);
+    json page = {{"data", json::array({body})}, {"next_cursor", "c"}, {"has_more", false}};
+    EXPECT_EQ(PaymentPageResult(Answer("GET", "/v1/payments", 200, page.dump())).outcome, Outcome::kUnknown)
+        << field;
+  }
+}
+
+TEST(PaymentTest, WithoutACreationTimeTheDateIsEmpty) {
+  json body = PaymentJson();
+  body.erase("created");
+  Result<PaymentRecord> result = PaymentResult(Answer("GET", "/v1/payments", 200, body.dump()));
+  ASSERT_TRUE(result.done()) << result.error;
+  EXPECT_EQ(result.value.created_unix, 0);
+  EXPECT_EQ(result.value.created_date, "");
 }
 
 TEST(PaymentTest, MalformedAllocationIsUnknown) {
@@ -406,6 +438,88 @@ TEST(PaymentPageTest, BadPaymentInThePageIsUnknown) {
   EXPECT_THAT(result.error, HasSubstr("payment has no field \"id\""));
   body = {{"data", json::array()}, {"has_more", false}};
   EXPECT_EQ(PaymentPageResult(Answer("GET", "/v1/payments", 200, body.dump())).outcome, Outcome::kUnknown);
+}
+
+// --- payments back in the vendor's words
+
+PaymentRecord SamplePayment() {
+  PaymentRecord payment;
+  payment.id = "pay_9";
+  payment.customer_id = "cus_3";
+  payment.currency = "CHF";
+  payment.amount_minor = 4200;
+  payment.status = PaymentStatus::kReversed;
+  payment.origin = PaymentOrigin::kApi;
+  payment.method = "ach";
+  payment.external_id = "prepay-8";
+  payment.reversal_reason = "chargeback";
+  payment.created_unix = 1767225599;
+  payment.created_date = "2025-12-31";
+  payment.allocations = {{"inv_1", 4000}, {"inv_2", 200}};
+  return payment;
+}
+
+TEST(PaymentJsonTest, WritesThePaymentAsTheContractDoes) {
+  json body = json::parse(PaymentRecordJson(SamplePayment()));
+  EXPECT_EQ(body, (json{{"id", "pay_9"},
+                        {"customer_id", "cus_3"},
+                        {"currency", "CHF"},
+                        {"amount", 4200},
+                        {"status", "reversed"},
+                        {"method", "ach"},
+                        {"origin", "api"},
+                        {"external_id", "prepay-8"},
+                        {"allocations", json::array({{{"invoice_id", "inv_1"}, {"amount", 4000}},
+                                                     {{"invoice_id", "inv_2"}, {"amount", 200}}})},
+                        {"reversal_reason", "chargeback"},
+                        {"created", 1767225599}}));
+}
+
+TEST(PaymentJsonTest, ReadsBackAsTheSamePayment) {
+  for (PaymentStatus status : {PaymentStatus::kSucceeded, PaymentStatus::kReversed, PaymentStatus::kDeleted}) {
+    PaymentRecord payment = SamplePayment();
+    payment.status = status;
+    payment.origin = status == PaymentStatus::kDeleted ? PaymentOrigin::kPayer : PaymentOrigin::kApi;
+    Result<PaymentRecord> read = PaymentResult(Answer("GET", "/v1/payments", 200, PaymentRecordJson(payment)));
+    ASSERT_TRUE(read.done()) << read.error;
+    EXPECT_EQ(read.value.id, payment.id);
+    EXPECT_EQ(read.value.customer_id, payment.customer_id);
+    EXPECT_EQ(read.value.currency, payment.currency);
+    EXPECT_EQ(read.value.amount_minor, payment.amount_minor);
+    EXPECT_EQ(read.value.status, payment.status);
+    EXPECT_EQ(read.value.origin, payment.origin);
+    EXPECT_EQ(read.value.method, payment.method);
+    EXPECT_EQ(read.value.external_id, payment.external_id);
+    EXPECT_EQ(read.value.reversal_reason, payment.reversal_reason);
+    EXPECT_EQ(read.value.created_unix, payment.created_unix);
+    EXPECT_EQ(read.value.created_date, payment.created_date);
+    ASSERT_EQ(read.value.allocations.size(), 2u);
+    EXPECT_EQ(read.value.allocations[1].invoice_id, "inv_2");
+    EXPECT_EQ(read.value.allocations[1].amount_minor, 200);
+  }
+}
+
+TEST(PaymentJsonTest, NoCreationTimeIsLeftOut) {
+  PaymentRecord payment = SamplePayment();
+  payment.created_unix = 0;
+  EXPECT_FALSE(json::parse(PaymentRecordJson(payment)).contains("created"));
+}
+
+TEST(PaymentWordsTest, StatusNamesAndEventTypesAreTheContracts) {
+  EXPECT_STREQ(PaymentStatusName(PaymentStatus::kSucceeded), "succeeded");
+  EXPECT_STREQ(PaymentStatusName(PaymentStatus::kReversed), "reversed");
+  EXPECT_STREQ(PaymentStatusName(PaymentStatus::kDeleted), "deleted");
+  EXPECT_EQ(PaymentEventType(PaymentStatus::kSucceeded), "payment.succeeded");
+  EXPECT_EQ(PaymentEventType(PaymentStatus::kReversed), "payment.reversed");
+  EXPECT_EQ(PaymentEventType(PaymentStatus::kDeleted), "payment.deleted");
+}
+
+TEST(PaymentWordsTest, OnlyPaymentSucceededAndReversedEventsAreApplied) {
+  EXPECT_TRUE(IsAppliedPaymentEventType("payment.succeeded"));
+  EXPECT_TRUE(IsAppliedPaymentEventType("payment.reversed"));
+  for (const char* other : {"payment.deleted", "payment.created", "account.updated", "", "payment.",
+                            "PAYMENT.SUCCEEDED", "payment.succeeded "})
+    EXPECT_FALSE(IsAppliedPaymentEventType(other)) << other;
 }
 
 // --- deletions
@@ -561,6 +675,17 @@ TEST(WebhookTest, MissingFieldsAreNamed) {
   parsed = ParseWebhookEvent("[1, 2]");
   ASSERT_FALSE(parsed.ok());
   EXPECT_THAT(parsed.status().message(), HasSubstr("not a JSON object"));
+}
+
+TEST(WebhookTest, PaymentWithoutOriginOrStatusIsRefused) {  // BP-8, BP-12
+  for (const char* field : {"origin", "status"}) {
+    json payment = PaymentJson();
+    payment.erase(field);
+    absl::StatusOr<WebhookEvent> parsed = ParseWebhookEvent(Event("payment.succeeded", payment).dump());
+    ASSERT_FALSE(parsed.ok()) << field;
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << field;
+    EXPECT_THAT(parsed.status().message(), HasSubstr(absl::StrCat("webhook event payment has no field \"", field, "\"")));
+  }
 }
 
 TEST(WebhookTest, OtherEventTypesAreReadWithoutAPayment) {

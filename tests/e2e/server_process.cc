@@ -78,7 +78,7 @@ ServerProcess::ServerProcess(Options options) : log_path_(NewLogPath()) {
     args.push_back("--grpc_listen=127.0.0.1:0");
     args.push_back("--http_listen=127.0.0.1:0");
     args.push_back("--log_level=info");
-    for (const char* quick : {"--billpay_timeout_ms=2000", "--sync_lease_seconds=8", "--sync_retry_base_ms=100",
+    for (const char* quick : {"--billpay_timeout_ms=2000", "--sync_lease_seconds=10", "--sync_retry_base_ms=100",
                               "--payment_import_interval_seconds=2"})
       args.push_back(quick);
   }

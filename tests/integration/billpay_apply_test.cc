@@ -10,7 +10,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "server/app/billpay_import.h"
 #include "server/domain/lifecycle_event.h"
 #include "storage/billpay_import_cursor.h"
@@ -236,6 +239,37 @@ TEST_F(BillPayApplyTest, OtherCurrencyThanTheCustomersIsUnmatched) {  // BP-12
   EXPECT_EQ(Count("payments"), "0");
 }
 
+// Dates are civil dates in the company's time zone: the moment bill-pay took
+// the payment, read there, not the UTC day.
+TEST_F(BillPayApplyTest, ReceivedDateIsTheCompanysDayOfThePaymentsTime) {  // BP-12
+  SetTimeZone(company_, "Pacific/Auckland");  // UTC+13 in March
+  billpay::PaymentRecord east = PayerPayment("pay_east", 1000);
+  east.created_unix = absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(2024, 3, 7, 20, 0, 0), absl::UTCTimeZone()));
+  east.created_date = "2024-03-07";  // the UTC day, as the transformer gives it
+  ASSERT_THAT(Apply(east), ResultIs(BillPayApplyResult::kRecorded));
+  EXPECT_EQ(LoadPayment(PaymentOf("pay_east")).received_date, absl::CivilDay(2024, 3, 8));
+
+  SetTimeZone(company_, "America/Los_Angeles");  // UTC-8 in early March
+  billpay::PaymentRecord west = PayerPayment("pay_west", 1000);
+  west.created_unix = absl::ToUnixSeconds(absl::FromCivil(absl::CivilSecond(2024, 3, 7, 3, 0, 0), absl::UTCTimeZone()));
+  west.created_date = "2024-03-07";
+  ASSERT_THAT(Apply(west), ResultIs(BillPayApplyResult::kRecorded));
+  EXPECT_EQ(LoadPayment(PaymentOf("pay_west")).received_date, absl::CivilDay(2024, 3, 6));
+  ExpectLedgerClean();
+}
+
+TEST_F(BillPayApplyTest, WithoutACreationTimeTheReceivedDateIsTodayInTheCompanysZone) {  // BP-12
+  SetTimeZone(company_, "Pacific/Auckland");
+  billpay::PaymentRecord payment = PayerPayment("pay_1", 1000);
+  payment.created_unix = 0;
+  payment.created_date = "";
+  const absl::Time now = absl::FromCivil(absl::CivilSecond(2024, 3, 9, 12, 0, 0), absl::UTCTimeZone());
+  absl::StatusOr<app::BillPayApplyOutcome> outcome =
+      db_.Run([&](storage::Transaction& tx) { return app::ApplyBillPayPayment(tx, company_, payment, now); });
+  ASSERT_THAT(outcome, ResultIs(BillPayApplyResult::kRecorded));
+  EXPECT_EQ(LoadPayment(PaymentOf("pay_1")).received_date, absl::CivilDay(2024, 3, 10));  // 01:00 in Auckland
+}
+
 TEST_F(BillPayApplyTest, PaymentWeMadeOurselvesIsUnchanged) {  // BP-8, BP-12
   LinkedFinal(10000, "inv_a");
   billpay::PaymentRecord payment = PayerPayment("pay_api", 4000, {{"inv_a", 4000}});
@@ -392,13 +426,135 @@ TEST_F(BillPayImportTest, UnmatchedPaymentsAreKeptInTheInboxOnce) {  // BP-12
   EXPECT_EQ(event->state, storage::InboxState::kUnmatched);
   EXPECT_THAT(event->note, HasSubstr("cus_stranger"));
   EXPECT_EQ(event->billpay_payment_id, "pay_x");
+  EXPECT_EQ(event->event_type, "payment.succeeded");
+  // The body is the payment as bill-pay wrote it, for whoever has to place it.
+  nlohmann::json body = nlohmann::json::parse(event->body, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << event->body;
+  EXPECT_EQ(body["id"], "pay_x");
+  EXPECT_EQ(body["customer_id"], "cus_stranger");
+  EXPECT_EQ(body["amount"], 1000);
+  EXPECT_EQ(body["currency"], "CHF");
+  EXPECT_EQ(body["status"], "succeeded");
+  EXPECT_EQ(body["origin"], "payer");
+  EXPECT_EQ(body["created"], stranger.created_unix);
 
   // Listed again (bill-pay changed it): one more row for the new status, none for the old.
   feed_.SetPage("cur_1", {Reversed(stranger), stranger}, "cur_2", false);
   ASSERT_TRUE(Import().ok());
-  EXPECT_TRUE(Inbox("import:pay_x:reversed").has_value());
+  std::optional<storage::InboxEvent> reversed = Inbox("import:pay_x:reversed");
+  ASSERT_TRUE(reversed.has_value());
+  EXPECT_EQ(reversed->event_type, "payment.reversed");
+  EXPECT_EQ(nlohmann::json::parse(reversed->body, nullptr, false)["reversal_reason"], "refund");
   EXPECT_EQ(Count("billpay_inbox"), "2");
   EXPECT_EQ(Count("payments"), "0");
+}
+
+// A payment the apply refuses (here: a real trigger makes its invoice's
+// update affect no row, so the apply answers NOT_FOUND after writing the
+// payment) does not hold up the feed: the page goes back, runs again
+// without it, and it is kept in the inbox as unmatched. Nothing half-written
+// of it stays, and nothing is lost.
+TEST_F(BillPayImportTest, PaymentTheApplyRefusesIsKeptUnmatchedAndThePageGoesOn) {  // BP-12
+  domain::Invoice a = LinkedFinal(10000, "inv_a");
+  domain::Invoice b = LinkedFinal(10000, "inv_b");
+  RefuseUpdatesOf(b.id);
+  feed_.SetPage("",
+                {PayerPayment("pay_1", 1000, {{"inv_a", 1000}}), PayerPayment("pay_bad", 2000, {{"inv_b", 2000}}),
+                 PayerPayment("pay_3", 3000, {{"inv_a", 3000}})},
+                "cur_1", true);
+  feed_.SetPage("cur_1", {PayerPayment("pay_4", 500, {{"inv_a", 500}})}, "cur_2", false);
+
+  absl::StatusOr<app::ImportSummary> summary = Import();
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->recorded, 3);
+  EXPECT_EQ(summary->unmatched, 1);
+  EXPECT_EQ(Cursor(), "cur_2");
+  EXPECT_EQ(PaymentOf("pay_bad"), 0);
+  EXPECT_EQ(Count("payments"), "3");  // pay_bad's half-written payment went back
+  EXPECT_EQ(Load(a.id).outstanding_minor, 5500);
+  EXPECT_EQ(Load(b.id).outstanding_minor, 10000);
+
+  std::optional<storage::InboxEvent> event = Inbox("import:pay_bad:succeeded");
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->state, storage::InboxState::kUnmatched);
+  EXPECT_THAT(event->note, HasSubstr("not applied"));
+  EXPECT_THAT(event->note, HasSubstr(absl::StrCat("invoice ", b.id, " not found")));
+  EXPECT_EQ(event->billpay_payment_id, "pay_bad");
+  nlohmann::json body = nlohmann::json::parse(event->body, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << event->body;
+  EXPECT_EQ(body["id"], "pay_bad");
+  EXPECT_EQ(body["amount"], 2000);
+  EXPECT_EQ(body["allocations"], nlohmann::json::parse(R"([{"invoice_id": "inv_b", "amount": 2000}])"));
+
+  AllowUpdates();
+  ExpectLedgerClean();
+}
+
+// An inbox event the apply refuses is marked unmatched with the reason; one
+// whose apply may pass later (a real database failure) stays pending for the
+// next import. Neither holds up the payment feed.
+TEST_F(BillPayImportTest, InboxEventsThatFailDoNotHoldUpTheFeed) {  // BP-12
+  domain::Invoice a = LinkedFinal(10000, "inv_a");
+  domain::Invoice b = LinkedFinal(10000, "inv_b");
+  RefuseUpdatesOf(b.id);
+  FailLinksOf("pay_later");
+  StorePending("evt_refused", PayerPayment("pay_refused", 2000, {{"inv_b", 2000}}));
+  StorePending("evt_later", PayerPayment("pay_later", 1000, {{"inv_a", 1000}}));
+  StorePending("evt_fine", PayerPayment("pay_fine", 500, {{"inv_a", 500}}));
+  feed_.SetPage("", {PayerPayment("pay_feed", 3000, {{"inv_a", 3000}})}, "cur_1", false);
+
+  absl::StatusOr<app::ImportSummary> summary = Import();
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->recorded, 2);  // evt_fine and the feed's payment
+  EXPECT_EQ(summary->unmatched, 1);
+  EXPECT_EQ(summary->pending, 1);
+  EXPECT_EQ(Cursor(), "cur_1");
+  EXPECT_NE(PaymentOf("pay_feed"), 0);
+  std::optional<storage::InboxEvent> refused = Inbox("evt_refused");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->state, storage::InboxState::kUnmatched);
+  EXPECT_THAT(refused->note, HasSubstr("not applied"));
+  EXPECT_EQ(Inbox("evt_later")->state, storage::InboxState::kPending);
+  EXPECT_EQ(Inbox("evt_fine")->state, storage::InboxState::kApplied);
+  EXPECT_EQ(Count("payments"), "2");
+
+  // Once the database is well again, the next import applies what was left.
+  AllowLinks();
+  AllowUpdates();
+  summary = Import();
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->recorded, 1);
+  EXPECT_EQ(summary->pending, 0);
+  EXPECT_EQ(Inbox("evt_later")->state, storage::InboxState::kApplied);
+  EXPECT_EQ(Inbox("evt_refused")->state, storage::InboxState::kUnmatched);  // left for a person
+  EXPECT_EQ(Load(a.id).outstanding_minor, 10000 - 3000 - 1000 - 500);
+  EXPECT_EQ(PaymentOf("pay_refused"), 0);
+  ExpectLedgerClean();
+}
+
+// What part of a recorded payment could not be placed is kept where an admin
+// sees it (SyncService.ListInboxEvents): an applied inbox row with the note.
+TEST_F(BillPayImportTest, NotesOfARecordedPaymentAreKeptInTheInbox) {  // BP-12
+  domain::Invoice a = LinkedFinal(10000, "inv_a");
+  feed_.SetPage("",
+                {PayerPayment("pay_1", 7000, {{"inv_a", 5000}, {"inv_unknown", 2000}}),
+                 PayerPayment("pay_2", 1000, {{"inv_a", 1000}})},
+                "cur_1", false);
+  absl::StatusOr<app::ImportSummary> summary = Import();
+  ASSERT_TRUE(summary.ok()) << summary.status();
+  EXPECT_EQ(summary->recorded, 2);
+  std::optional<storage::InboxEvent> event = Inbox("import:pay_1:succeeded");
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->state, storage::InboxState::kApplied);
+  EXPECT_THAT(event->note, HasSubstr("recorded"));
+  EXPECT_THAT(event->note, HasSubstr("inv_unknown"));
+  EXPECT_EQ(event->event_type, "payment.succeeded");
+  EXPECT_EQ(nlohmann::json::parse(event->body, nullptr, false)["id"], "pay_1");
+  // A payment placed in full has nothing to report.
+  EXPECT_FALSE(Inbox("import:pay_2:succeeded").has_value());
+  EXPECT_EQ(Count("billpay_inbox"), "1");
+  EXPECT_EQ(Load(a.id).outstanding_minor, 4000);
+  ExpectLedgerClean();
 }
 
 TEST_F(BillPayImportTest, PendingWebhookEventsAreAppliedFirst) {  // BP-12

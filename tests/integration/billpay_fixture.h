@@ -95,6 +95,9 @@ class FakeGateway final : public billpay::BillPayGateway {
   billpay::Result<billpay::CustomerRecord> CreateCustomer(const billpay::NewCustomer&, const std::string&) override {
     return NotUsed<billpay::CustomerRecord>();
   }
+  billpay::Result<std::optional<billpay::InvoiceRecord>> FindInvoice(const std::string&) override {
+    return NotUsed<std::optional<billpay::InvoiceRecord>>();
+  }
   billpay::Result<billpay::InvoiceRecord> CreateInvoice(const billpay::InvoiceDocument&,
                                                         const std::string&) override {
     return NotUsed<billpay::InvoiceRecord>();
@@ -138,6 +141,7 @@ inline billpay::PaymentRecord PayerPayment(const std::string& id, int64_t amount
   payment.status = status;
   payment.origin = billpay::PaymentOrigin::kPayer;
   payment.method = "card";
+  payment.created_unix = 1709800000;  // 2024-03-07T08:26:40Z
   payment.created_date = "2024-03-07";
   payment.allocations = std::move(allocations);
   return payment;
@@ -176,7 +180,7 @@ inline std::string WebhookBody(const std::string& event_id, const std::string& t
           {"external_id", payment.external_id},
           {"allocations", allocations},
           {"reversal_reason", payment.reversal_reason},
-          {"created", 1709800000},  // 2024-03-07 UTC
+          {"created", payment.created_unix},
           {"sequence", 1}}}}}};
   return body.dump();
 }
@@ -193,6 +197,44 @@ class BillPayTest : public ::testing::Test {
     company_ = AddCompany(db_, "Bill-pay AG");
     customer_ = AddCustomer(db_, company_, "Payer AG");
     LinkCustomer(company_, customer_, "cus_1");
+  }
+
+  void SetTimeZone(int64_t company, const std::string& time_zone) {
+    testing::ExecSql(db_.url(), absl::StrCat("UPDATE companies SET time_zone = '", time_zone,
+                                             "' WHERE company_id = ", company));
+  }
+
+  // A real database trigger that makes every update of `invoice_id` affect no
+  // row, so storage::UpdateInvoice answers NOT_FOUND after the payment and
+  // its allocation were written: an apply that refuses halfway.
+  void RefuseUpdatesOf(int64_t invoice_id) {
+    testing::ExecSql(db_.url(), absl::StrCat("CREATE FUNCTION skip_update() RETURNS trigger LANGUAGE plpgsql AS $$"
+                                             " BEGIN RETURN NULL; END $$"));
+    testing::ExecSql(db_.url(), absl::StrCat("CREATE TRIGGER skip_update BEFORE UPDATE ON invoices FOR EACH ROW"
+                                             " WHEN (OLD.invoice_id = ", invoice_id,
+                                             ") EXECUTE FUNCTION skip_update()"));
+  }
+  void AllowUpdates() { testing::ExecSql(db_.url(), "DROP TRIGGER skip_update ON invoices"); }
+
+  // A real database failure (INTERNAL, which may pass later) whenever
+  // bill-pay payment `billpay_payment_id` is linked.
+  void FailLinksOf(const std::string& billpay_payment_id) {
+    testing::ExecSql(db_.url(), absl::StrCat("CREATE FUNCTION fail_link() RETURNS trigger LANGUAGE plpgsql AS $$"
+                                             " BEGIN IF NEW.billpay_payment_id = '", billpay_payment_id,
+                                             "' THEN RAISE EXCEPTION 'database trouble'; END IF; RETURN NEW; END $$"));
+    testing::ExecSql(db_.url(), "CREATE TRIGGER fail_link BEFORE INSERT ON billpay_payments"
+                                " FOR EACH ROW EXECUTE FUNCTION fail_link()");
+  }
+  void AllowLinks() { testing::ExecSql(db_.url(), "DROP TRIGGER fail_link ON billpay_payments"); }
+
+  // A pending inbox event as the webhook stores it before applying it.
+  void StorePending(const std::string& event_id, const billpay::PaymentRecord& payment) {
+    storage::InboxEvent event;
+    event.event_id = event_id;
+    event.event_type = payment.status == billpay::PaymentStatus::kReversed ? "payment.reversed" : "payment.succeeded";
+    event.billpay_payment_id = payment.id;
+    event.body = WebhookBody(event_id, event.event_type, payment);
+    Write([&](storage::Transaction& tx) { storage::InsertInboxEvent(tx, company_, event, NextCreateTime()); });
   }
 
   void LinkCustomer(int64_t company, int64_t customer, const std::string& billpay_customer_id) {

@@ -22,6 +22,7 @@
 #include "server/domain/invoice.h"
 #include "server/domain/payment.h"
 #include "storage/billpay_account_repository.h"
+#include "storage/billpay_import_cursor.h"
 #include "storage/billpay_links.h"
 #include "storage/invoice_repository.h"
 #include "storage/payment_repository.h"
@@ -242,7 +243,8 @@ TEST_F(BillPayStorageTest, BaseUrlMustBeAPlainHttpOrHttpsHost) {
     EXPECT_EQ(change.status().code(), absl::StatusCode::kInvalidArgument) << bad;
     EXPECT_THAT(FieldsOf(change.status()), ElementsAre("base_url")) << bad;
   }
-  for (const char* good : {"http://127.0.0.1:9100", "https://billpay.example/api", "http://[::1]:9100"}) {
+  for (const char* good : {"http://127.0.0.1:9100", "https://billpay.example/api", "http://[::1]:9100",
+                           "http://[::1]", "http://localhost:9100", "http://LocalHost/api", "https://10.0.0.5:8443"}) {
     const int64_t company = AddCompany(db_, good);
     app::BillPayAccountInput input = Input();
     input.base_url = good;
@@ -255,6 +257,22 @@ TEST_F(BillPayStorageTest, BaseUrlMustBeAPlainHttpOrHttpsHost) {
   absl::StatusOr<app::BillPayAccountChange> change = Set(company_, slash);
   ASSERT_TRUE(change.ok()) << change.status();
   EXPECT_EQ(change->after.base_url, "https://billpay.example/api");
+}
+
+// Every call carries the API key in a header: over plain http only to this
+// machine (the local sandbox).
+TEST_F(BillPayStorageTest, PlainHttpIsOnlyForLoopbackHosts) {  // BP-6
+  for (const char* bad : {"http://billpay.example", "http://billpay.example:80/api", "http://10.0.0.5:9100",
+                          "http://127.0.0.1.billpay.example", "http://localhost.billpay.example",
+                          "http://[2001:db8::1]:9100"}) {
+    app::BillPayAccountInput input = Input();
+    input.base_url = bad;
+    absl::StatusOr<app::BillPayAccountChange> change = Set(company_, input);
+    ASSERT_EQ(change.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(FieldsOf(change.status()), ElementsAre("base_url")) << bad;
+    EXPECT_THAT(std::string(change.status().message()), HasSubstr("clear text")) << bad;
+  }
+  EXPECT_EQ(db_.Scalar("SELECT count(*) FROM billpay_accounts"), "0");
 }
 
 TEST_F(BillPayStorageTest, SecretsMustBeVisibleAsciiOfSensibleLength) {
@@ -316,6 +334,76 @@ TEST_F(BillPayStorageTest, EmptySecretsOnUpdateKeepTheStoredOnes) {
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   EXPECT_EQ(loaded->api_key, kApiKey);
   EXPECT_EQ(loaded->webhook_secret, "whsec_rotated_secret_0001");
+}
+
+// BP-6: the company's links (and its import cursor) belong to the bill-pay
+// account that made them; pointing the company at another account would
+// leave them naming records that account does not have.
+TEST_F(BillPayStorageTest, BaseUrlCannotMoveOnceTheCompanyIsLinked) {  // BP-6
+  ASSERT_TRUE(Set(company_, Input()).ok());
+  Write([&](storage::Transaction& tx) { storage::SaveBillPayCustomer(tx, company_, customer_, "cus_1", At(2024, 3, 1)); });
+
+  app::BillPayAccountInput move = Input(1, "", "");
+  move.base_url = "https://other.billpay.example";
+  absl::StatusOr<app::BillPayAccountChange> moved = Set(company_, move);
+  ASSERT_EQ(moved.status().code(), absl::StatusCode::kFailedPrecondition) << moved.status();
+  EXPECT_EQ(domain::RuleOf(moved.status()), "BP-6");
+  EXPECT_THAT(std::string(moved.status().message()), HasSubstr("linked to its current bill-pay account"));
+  EXPECT_THAT(std::string(moved.status().message()), HasSubstr("not supported"));
+  absl::StatusOr<app::BillPayAccount> loaded = Load(company_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->base_url, "https://billpay.example");
+  EXPECT_EQ(loaded->version, 1);
+
+  // The same account: a new key, a new secret, disabled, even with a trailing slash.
+  app::BillPayAccountInput same = Input(1, "sk_test_rotated_key_4321", "whsec_rotated_secret_0002");
+  same.base_url = "https://billpay.example/";
+  same.enabled = false;
+  absl::StatusOr<app::BillPayAccountChange> kept = Set(company_, same);
+  ASSERT_TRUE(kept.ok()) << kept.status();
+  loaded = Load(company_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->base_url, "https://billpay.example");
+  EXPECT_EQ(loaded->api_key, "sk_test_rotated_key_4321");
+  EXPECT_EQ(loaded->webhook_secret, "whsec_rotated_secret_0002");
+  EXPECT_FALSE(loaded->enabled);
+
+  // Another company, not linked yet, may still move.
+  ASSERT_TRUE(Set(other_company_, Input()).ok());
+  move.expected_version = 1;
+  EXPECT_TRUE(Set(other_company_, move).ok());
+}
+
+TEST_F(BillPayStorageTest, BaseUrlCannotMoveOnceTheImportHasACursor) {  // BP-6
+  ASSERT_TRUE(Set(company_, Input()).ok());
+  Write([&](storage::Transaction& tx) { storage::SaveImportCursor(tx, company_, "cur_17", At(2024, 3, 1)); });
+  app::BillPayAccountInput move = Input(1, "", "");
+  move.base_url = "https://other.billpay.example";
+  EXPECT_EQ(Set(company_, move).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+// GetBillPayAccount shows the account without opening its secrets: nothing
+// secret is in memory for it, and it answers even when they no longer open.
+TEST_F(BillPayStorageTest, DescribeGivesTheAccountWithoutItsSecrets) {  // BP-6
+  EXPECT_EQ(Read([&](storage::Transaction& tx) { return app::DescribeBillPayAccount(tx, company_).status().code(); }),
+            absl::StatusCode::kNotFound);
+  ASSERT_TRUE(Set(company_, Input()).ok());
+  // Under another master key the secrets do not open; describing needs none.
+  ASSERT_EQ(Load(company_, Box(kOtherMasterKey)).status().code(), absl::StatusCode::kFailedPrecondition);
+  absl::StatusOr<app::BillPayAccount> described =
+      db_.Run([&](storage::Transaction& tx) { return app::DescribeBillPayAccount(tx, company_); });
+  ASSERT_TRUE(described.ok()) << described.status();
+  EXPECT_EQ(described->company_id, company_);
+  EXPECT_EQ(described->base_url, "https://billpay.example");
+  EXPECT_EQ(described->api_key_hint, "7Ty5");
+  EXPECT_TRUE(described->enabled);
+  EXPECT_EQ(described->version, 1);
+  EXPECT_THAT(described->api_key, IsEmpty());
+  EXPECT_THAT(described->webhook_secret, IsEmpty());
+  EXPECT_EQ(Read([&](storage::Transaction& tx) {
+              return app::DescribeBillPayAccount(tx, other_company_).status().code();
+            }),
+            absl::StatusCode::kNotFound);  // BP-6: not another company's
 }
 
 TEST_F(BillPayStorageTest, SecretsSealedUnderAnotherMasterKeyDoNotOpen) {
@@ -543,6 +631,7 @@ class FakeGateway : public billpay::BillPayGateway {
  public:
   explicit FakeGateway(billpay::AccountConfig account) : account(std::move(account)) {}
   billpay::Result<std::optional<billpay::CustomerRecord>> FindCustomer(const std::string&) override { return {}; }
+  billpay::Result<std::optional<billpay::InvoiceRecord>> FindInvoice(const std::string&) override { return {}; }
   billpay::Result<billpay::CustomerRecord> CreateCustomer(const billpay::NewCustomer&, const std::string&) override {
     return {};
   }

@@ -225,6 +225,34 @@ TEST_F(BillPayWebhookTest, SignedButUnreadableBodyIsRefused) {
   ExpectNothingStored();
 }
 
+// A payment that does not say who made it could be one we made ourselves
+// (origin api, BP-8); taken for a payer's it would be recorded twice.
+TEST_F(BillPayWebhookTest, SignedPaymentWithoutOriginOrStatusIsRefused) {  // BP-8, BP-12
+  for (const char* field : {"origin", "status"}) {
+    nlohmann::json body = nlohmann::json::parse(PaidBody());
+    body["data"]["payment"].erase(field);
+    EXPECT_EQ(Deliver(body.dump()).status, 400) << field;
+  }
+  ExpectNothingStored();
+}
+
+// What of a payment could not be placed is written on its inbox event, where
+// an admin sees it (SyncService.ListInboxEvents).
+TEST_F(BillPayWebhookTest, PartOfAPaymentThatCannotBePlacedIsNotedOnItsEvent) {  // BP-12
+  EXPECT_EQ(Deliver(WebhookBody("evt_over", "payment.succeeded", PayerPayment("pay_1", 12500, {{"inv_a", 12500}})))
+                .status,
+            200);
+  std::optional<storage::InboxEvent> event = Inbox("evt_over");
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(event->state, storage::InboxState::kApplied);
+  EXPECT_THAT(event->note, HasSubstr("recorded"));
+  EXPECT_THAT(event->note, HasSubstr("2500"));
+  EXPECT_THAT(event->note, HasSubstr("prepayment"));
+  EXPECT_EQ(LoadPayment(PaymentOf("pay_1")).unapplied_minor, 2500);
+  EXPECT_EQ(Load(invoice_.id).outstanding_minor, 0);
+  ExpectLedgerClean();
+}
+
 TEST_F(BillPayWebhookTest, OtherEventTypesAreStoredAsIgnored) {
   const std::string body = R"({"id": "evt_9", "type": "account.updated", "created": 1709800000,)"
                            R"( "account_id": "acct_test", "data": {}})";

@@ -43,6 +43,7 @@
 #include "server/domain/status_macros.h"
 #include "server/domain/sync_event.h"
 #include "server/domain/update_mask.h"
+#include "storage/billpay_account_repository.h"
 #include "storage/billpay_links.h"
 #include "storage/invoice_pdf_store.h"
 #include "storage/invoice_repository.h"
@@ -92,6 +93,7 @@ app::SecretBox Box() { return *app::SecretBox::FromMasterKey(kMasterKey); }
 enum class Call {
   kFindCustomer,
   kCreateCustomer,
+  kFindInvoice,
   kCreateInvoice,
   kUpdateInvoice,
   kDeleteInvoice,
@@ -155,6 +157,15 @@ class FakeBillPay {
     auto [it, made] = customers_.try_emplace(customer.external_id);
     if (made) it->second = {absl::StrCat("cus_", ++customers_made_), customer.external_id, customer.name, customer.email};
     result.value = it->second;
+    return result;
+  }
+
+  billpay::Result<std::optional<billpay::InvoiceRecord>> FindInvoice(const std::string& external_id) {
+    std::lock_guard lock(mutex_);
+    calls_.push_back({Call::kFindInvoice, "", external_id, "", "", {}, {}, false});
+    billpay::Result<std::optional<billpay::InvoiceRecord>> result;
+    for (const auto& [id, record] : invoices_)
+      if (record.external_id == external_id && record.status != billpay::InvoiceStatus::kDeleted) result.value = record;
     return result;
   }
 
@@ -285,6 +296,9 @@ class FakeGateway final : public billpay::BillPayGateway {
                                                           const std::string& key) override {
     return fake_->CreateCustomer(customer, key);
   }
+  billpay::Result<std::optional<billpay::InvoiceRecord>> FindInvoice(const std::string& external_id) override {
+    return fake_->FindInvoice(external_id);
+  }
   billpay::Result<billpay::InvoiceRecord> CreateInvoice(const billpay::InvoiceDocument& invoice,
                                                         const std::string& key) override {
     return fake_->CreateInvoice(invoice, key);
@@ -369,6 +383,10 @@ class SyncDispatchTest : public ::testing::Test {
     input.api_key = "sk_test_outbox_0123456789";
     input.webhook_secret = "whsec_outbox_0123456789";
     input.enabled = enabled;
+    input.expected_version = Read([&](storage::Transaction& tx) {
+      absl::StatusOr<storage::StoredBillPayAccount> current = storage::FindBillPayAccount(tx, company);
+      return current.ok() ? current->version : int64_t{0};
+    });
     absl::StatusOr<app::BillPayAccountChange> set = db_.Run([&](storage::Transaction& tx) {
       return app::SetBillPayAccount(tx, Box(), company, input, NextCreateTime());
     });
@@ -485,7 +503,10 @@ class SyncDispatchTest : public ::testing::Test {
     return pdf ? pdf->pdf : "";
   }
 
-  std::string Key(int64_t sync_event_id) const { return absl::StrCat("ih-", company_, "-", sync_event_id); }
+  // The idempotency key of one bill-pay call of a row (app/sync_dispatch.cc).
+  std::string Key(int64_t sync_event_id, const std::string& call = "create", int retries = 0) const {
+    return absl::StrCat("ih-", company_, "-", sync_event_id, "-r", retries, "-", call);
+  }
 
   std::string Count(const std::string& table_and_where) {
     return db_.Scalar(absl::StrCat("SELECT count(*) FROM ", table_and_where));
@@ -542,22 +563,36 @@ TEST_F(SyncDispatchTest, FinalizeAppendsSendRowInItsTransaction) {
   EXPECT_EQ(Load(draft.id).sync_state, InvoiceSyncState::kPending);
 }
 
-// BP-1: a company without a bill-pay account, or with a disabled one, has
-// nothing to tell bill-pay: no row, and the invoice's sync state stays none.
-TEST_F(SyncDispatchTest, NoRowsWithoutAnEnabledAccount) {
+// BP-1: a company without a bill-pay account has nothing to tell bill-pay:
+// no row, and the invoice's sync state stays none.
+TEST_F(SyncDispatchTest, NoRowsWithoutAnAccount) {
   const int64_t without = AddCompany(db_, "No Bill-pay AG");
-  const int64_t disabled = AddCompany(db_, "Disabled Bill-pay AG");
-  SetAccount(disabled, /*enabled=*/false);
-  for (int64_t company : {without, disabled}) {
-    const int64_t customer = AddCustomer(db_, company, "Kunde");
-    const int64_t invoice = Draft(5000, customer, company).id;
-    const domain::Invoice final = Finalize(invoice, company);
-    EXPECT_EQ(final.state, InvoiceState::kFinal);
-    EXPECT_EQ(final.sync_state, InvoiceSyncState::kNone);
-    EXPECT_THAT(Rows(0, company), IsEmpty());
-    EXPECT_EQ(Load(invoice, company).sync_state, InvoiceSyncState::kNone);
-  }
-  EXPECT_EQ(Count("sync_events"), "0");
+  const int64_t customer = AddCustomer(db_, without, "Kunde");
+  const int64_t invoice = Draft(5000, customer, without).id;
+  const domain::Invoice final = Finalize(invoice, without);
+  EXPECT_EQ(final.state, InvoiceState::kFinal);
+  EXPECT_EQ(final.sync_state, InvoiceSyncState::kNone);
+  EXPECT_THAT(Rows(0, without), IsEmpty());
+  EXPECT_EQ(Load(invoice, without).sync_state, InvoiceSyncState::kNone);
+}
+
+// BP-1: while a company's account is disabled its changes still get rows,
+// which wait (no attempt used) and go out once it is enabled again, so
+// bill-pay never misses a revert or a payment made meanwhile.
+TEST_F(SyncDispatchTest, ADisabledAccountsRowsWaitUntilItIsEnabled) {
+  const int64_t company = AddCompany(db_, "Paused Bill-pay AG");
+  SetAccount(company, /*enabled=*/false);
+  const int64_t customer = AddCustomer(db_, company, "Kunde");
+  const int64_t invoice = Draft(5000, customer, company).id;
+  EXPECT_EQ(Finalize(invoice, company).sync_state, InvoiceSyncState::kPending);
+  ASSERT_EQ(Rows(0, company).size(), 1u);
+  EXPECT_THAT(Claim("while-disabled"), IsEmpty());
+  EXPECT_EQ(Rows(0, company)[0].attempts, 0);
+
+  SetAccount(company, /*enabled=*/true);
+  std::vector<storage::SyncEvent> claimed = Claim("after-enabling");
+  ASSERT_EQ(claimed.size(), 1u);
+  EXPECT_EQ(claimed[0].invoice_id, invoice);
 }
 
 // ---------------------------------------------------------------- claiming
@@ -694,8 +729,7 @@ TEST_F(SyncDispatchTest, SeveralDispatchersCarryOutEachRowOnce) {
   EXPECT_EQ(creates_by_key.size(), static_cast<size_t>(kInvoices));
   for (const storage::SyncEvent& row : Rows()) EXPECT_EQ(creates_by_key[Key(row.id)], 1) << Key(row.id);
   for (int64_t invoice : invoices) EXPECT_THAT(Load(invoice).pay_now_url, HasSubstr("https://pay.example/p/"));
-  for (const GatewayCall& call : fake_->Calls(Call::kCreateCustomer))
-    EXPECT_EQ(call.key, absl::StrCat("ih-", company_, "-customer-", customer_));
+  EXPECT_EQ(fake_->Calls(Call::kCreateCustomer).size(), 1u);
   EXPECT_EQ(Count("billpay_customers"), "1");
 }
 
@@ -979,7 +1013,7 @@ TEST_F(SyncDispatchTest, InvoiceNettedToZeroByPrepaymentIsNotSent) {
 }
 
 // BP-3: the customer is looked up and created in bill-pay once for all its
-// invoices, with the customer's own idempotency key.
+// invoices.
 TEST_F(SyncDispatchTest, CustomerIsCreatedOnceForItsInvoices) {
   const int64_t a = Draft(1000).id, b = Draft(2000).id;
   Finalize(a);
@@ -988,7 +1022,7 @@ TEST_F(SyncDispatchTest, CustomerIsCreatedOnceForItsInvoices) {
   EXPECT_EQ(fake_->Calls(Call::kFindCustomer).size(), 1u);
   std::vector<GatewayCall> created = fake_->Calls(Call::kCreateCustomer);
   ASSERT_EQ(created.size(), 1u);
-  EXPECT_EQ(created[0].key, absl::StrCat("ih-", company_, "-customer-", customer_));
+  EXPECT_EQ(created[0].key, Key(Rows(a)[0].id, "customer"));
   EXPECT_EQ(created[0].target, absl::StrCat(customer_));
   std::vector<GatewayCall> invoices = fake_->Calls(Call::kCreateInvoice);
   ASSERT_EQ(invoices.size(), 2u);
@@ -1011,7 +1045,7 @@ TEST_F(SyncDispatchTest, CustomerCreateIsRepeatedWithTheSameKey) {
   std::vector<GatewayCall> created = fake_->Calls(Call::kCreateCustomer);
   ASSERT_EQ(created.size(), 2u);
   EXPECT_EQ(created[0].key, created[1].key);
-  EXPECT_EQ(created[0].key, absl::StrCat("ih-", company_, "-customer-", customer_));
+  EXPECT_EQ(created[0].key, Key(Rows(invoice)[0].id, "customer"));
   EXPECT_EQ(fake_->Calls(Call::kCreateInvoice).size(), 1u);
 }
 
@@ -1040,7 +1074,7 @@ TEST_F(SyncDispatchTest, RevertDeletesRecordAndRefinalizeCreatesNewOne) {
   std::vector<GatewayCall> deletes = fake_->Calls(Call::kDeleteInvoice);
   ASSERT_EQ(deletes.size(), 1u);
   EXPECT_EQ(deletes[0].target, "inv_1");
-  EXPECT_EQ(deletes[0].key, Key(Rows(sent.id)[1].id));
+  EXPECT_EQ(deletes[0].key, Key(Rows(sent.id)[1].id, "delete"));
   std::optional<storage::BillPayInvoiceLink> old =
       Read([&](storage::Transaction& tx) { return storage::FindBillPayInvoice(tx, company_, "inv_1"); });
   ASSERT_TRUE(old.has_value());
@@ -1061,6 +1095,37 @@ TEST_F(SyncDispatchTest, RevertDeletesRecordAndRefinalizeCreatesNewOne) {
   ASSERT_TRUE(live.has_value());
   EXPECT_EQ(live->billpay_invoice_id, "inv_2");
   EXPECT_EQ(live->pay_now_url, again.pay_now_url);
+}
+
+// BP-9, BP-12 of the outbound side: a create that bill-pay carried out but
+// whose answer was lost, for an invoice voided before the retry. The retry
+// finds the record by our id and links it, so the void's delete removes it:
+// no live Pay Now URL is left for a VOID invoice.
+TEST_F(SyncDispatchTest, ARecordWhoseCreateAnswerWasLostIsFoundAndDeleted) {
+  const int64_t invoice = Draft(4000).id;
+  Finalize(invoice);
+  fake_->Script(Call::kCreateInvoice, Outcome::kUnknown, "no answer within 10 s");
+  ASSERT_EQ(DispatchOne().end, app::DispatchEnd::kRescheduled);
+  // What bill-pay did with the lost call: the record exists there.
+  billpay::InvoiceDocument lost;
+  lost.customer_id = "cus_1";
+  lost.external_id = absl::StrCat(invoice);
+  lost.amount_minor = lost.outstanding_minor = 4000;
+  ASSERT_TRUE(fake_->CreateInvoice(lost, "the-lost-call").done());
+  const int64_t version = Load(invoice).version;
+  Moved(db_.Run([&](storage::Transaction& tx) {
+    return app::VoidInvoice(tx, company_, invoice, version, "duplicate", NextCreateTime());
+  }));
+
+  clock_.Set(clock_.Now() + Policy().max_delay);
+  DispatchAll();
+  EXPECT_EQ(Rows(invoice)[0].result, "skipped: the invoice is VOID");
+  std::vector<GatewayCall> deletes = fake_->Calls(Call::kDeleteInvoice);
+  ASSERT_EQ(deletes.size(), 1u);
+  EXPECT_EQ(deletes[0].target, "inv_1");
+  EXPECT_FALSE(Read([&](storage::Transaction& tx) { return storage::FindLiveBillPayInvoice(tx, company_, invoice); })
+                   .has_value());
+  EXPECT_EQ(Load(invoice).pay_now_url, "");
 }
 
 // BP-4, BP-9: final → draft → final before anything went out. The first
@@ -1164,13 +1229,15 @@ TEST_F(SyncDispatchTest, PayerPaymentLeavesOnceAllInvoicesAreBackAndIsPaidAgainW
   const std::vector<GatewayCall> after_apply(calls.begin() + static_cast<long>(calls_before), calls.end());
   std::vector<Call> kinds;
   for (const GatewayCall& call : after_apply) kinds.push_back(call.call);
-  EXPECT_THAT(kinds, ElementsAre(Call::kCreatePayment, Call::kUpdateInvoice));
-  ASSERT_EQ(after_apply.size(), 2u);
+  // The balance goes out after an import, so it counts every payment
+  // bill-pay took meanwhile.
+  EXPECT_THAT(kinds, ElementsAre(Call::kCreatePayment, Call::kListPayments, Call::kUpdateInvoice));
+  ASSERT_EQ(after_apply.size(), 3u);
   EXPECT_EQ(after_apply[0].target, "inv_3");  // c's record
   EXPECT_EQ(after_apply[0].amount, 6000);
   EXPECT_EQ(after_apply[0].customer_id, "cus_1");
-  EXPECT_EQ(after_apply[1].target, "inv_3");
-  EXPECT_EQ(after_apply[1].outstanding, 9000);
+  EXPECT_EQ(after_apply[2].target, "inv_3");
+  EXPECT_EQ(after_apply[2].outstanding, 9000);
   EXPECT_EQ(fake_->Calls(Call::kUpdateInvoice).size(), updates_before + 1);
   std::optional<storage::BillPayPaymentLink> api =
       Read([&](storage::Transaction& tx) { return storage::FindBillPayPayment(tx, company_, "pay_api_1"); });
