@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "server/app/api_key_secrets.h"
 #include "server/app/billpay_import.h"
 #include "server/app/invoice_documents.h"
 #include "server/domain/status_macros.h"
@@ -48,6 +49,16 @@ std::string Key(const storage::SyncEvent& event, const std::string& call) {
 }
 
 std::string DateText(absl::CivilDay day) { return absl::FormatCivilTime(day); }
+
+// An update's key names what it sends. A retry re-reads the invoice, and
+// bill-pay replays the first answer to a key without looking at the body:
+// new figures under the old key would be dropped silently.
+std::string UpdateCall(const std::string& call, const billpay::InvoiceUpdate& update) {
+  std::string fields = absl::StrCat(update.number.value_or("-"), "|", update.invoice_date.value_or("-"), "|",
+                                    update.due_date.value_or("-"), "|", update.amount_minor.value_or(-1), "|",
+                                    update.outstanding_minor.value_or(-1), "|", Sha256Hex(update.pdf.value_or("")));
+  return absl::StrCat(call, "-", Sha256Hex(fields).substr(0, 16));
+}
 
 class Dispatcher {
  public:
@@ -127,7 +138,7 @@ class Dispatcher {
       billpay::InvoiceUpdate update{invoice.number, DateText(invoice.issue_date), DateText(invoice.due_date),
                                     invoice.total_minor, invoice.outstanding_minor, std::move(pdf_bytes)};
       billpay::Result<billpay::InvoiceRecord> updated =
-          gateway_.UpdateInvoice(view->live->billpay_invoice_id, update, Key(event_, "update"));
+          gateway_.UpdateInvoice(view->live->billpay_invoice_id, update, Key(event_, UpdateCall("update", update)));
       if (!updated.done()) return Failed(updated);
       return Done(absl::StrCat("updated ", updated.value.id));
     }
@@ -154,7 +165,7 @@ class Dispatcher {
       billpay::InvoiceUpdate update{document.number,       document.invoice_date,      document.due_date,
                                     document.amount_minor, document.outstanding_minor, document.pdf};
       billpay::Result<billpay::InvoiceRecord> updated =
-          gateway_.UpdateInvoice(created.value.id, update, Key(event_, "reconcile"));
+          gateway_.UpdateInvoice(created.value.id, update, Key(event_, UpdateCall("reconcile", update)));
       if (!updated.done()) return Failed(updated);
       return Done(absl::StrCat("adopted and updated ", created.value.id));
     }
@@ -255,7 +266,7 @@ class Dispatcher {
     update.amount_minor = view->invoice.total_minor;
     update.outstanding_minor = view->invoice.outstanding_minor;
     billpay::Result<billpay::InvoiceRecord> updated =
-        gateway_.UpdateInvoice(view->live->billpay_invoice_id, update, Key(event_, "balance"));
+        gateway_.UpdateInvoice(view->live->billpay_invoice_id, update, Key(event_, UpdateCall("balance", update)));
     if (!updated.done()) return Failed(updated);
     return Done(absl::StrCat("outstanding ", view->invoice.outstanding_minor, " on ", updated.value.id));
   }
