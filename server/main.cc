@@ -170,5 +170,8 @@ int main(int argc, char** argv) {
   }
   spdlog::set_level(spdlog::level::from_str(config->log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+  // Every line reaches the log at once: after a crash (or SIGKILL) the last
+  // lines are the ones an operator needs.
+  spdlog::flush_on(spdlog::level::trace);
   return Run(*config);
 }

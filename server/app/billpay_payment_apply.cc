@@ -64,8 +64,11 @@ absl::StatusOr<BillPayApplyOutcome> ApplyToLinked(storage::Transaction& tx, int6
                                                   const PaymentRecord& payment, absl::Time now) {
   if (link.origin == storage::BillPayPaymentOrigin::kApi)
     return Outcome(BillPayApplyResult::kUnchanged, "made by us from a prepayment (BP-8)", link.payment_id);
-  // A late "succeeded" after a reversal, or a repeat: never undone, never twice.
-  if (payment.status != PaymentStatus::kReversed)
+  // A late "succeeded" after a reversal, or a repeat: never undone, never
+  // twice. A payment we deleted in bill-pay after it was reversed there is
+  // listed as deleted, but its reversal reason still tells of the reversal.
+  const bool reversed = payment.status == PaymentStatus::kReversed || !payment.reversal_reason.empty();
+  if (!reversed)
     return Outcome(BillPayApplyResult::kUnchanged, "already applied (BP-12)", link.payment_id);
   ASSIGN_OR_RETURN(domain::Payment unlocked, storage::FindPayment(tx, company_id, link.payment_id));
   RETURN_IF_ERROR(LockCustomerLedger(tx, company_id, unlocked.customer_id).status());

@@ -130,6 +130,26 @@ TEST_F(BillPayApplyTest, ReversalReportedTwiceReversesOnce) {  // BP-12
   ExpectLedgerClean();
 }
 
+// A reversal whose webhook was lost, for a payment we then deleted in
+// bill-pay (its invoice went back, BP-8): the feed lists it as deleted, with
+// its reversal reason. The reversal is applied, not lost.
+TEST_F(BillPayApplyTest, AReversalSeenOnlyAsADeletedPaymentIsApplied) {  // BP-12
+  domain::Invoice a = LinkedFinal(10000, "inv_a");
+  billpay::PaymentRecord succeeded = PayerPayment("pay_1", 4000, {{"inv_a", 4000}});
+  ASSERT_THAT(Apply(succeeded), ResultIs(BillPayApplyResult::kRecorded));
+  billpay::PaymentRecord deleted_after_reversal = Reversed(succeeded);
+  deleted_after_reversal.status = billpay::PaymentStatus::kDeleted;
+  EXPECT_THAT(Apply(deleted_after_reversal), ResultIs(BillPayApplyResult::kReversed));
+  EXPECT_EQ(LoadPayment(PaymentOf("pay_1")).state, domain::PaymentState::kReversed);
+  EXPECT_EQ(Load(a.id).outstanding_minor, 10000);
+  // A payment deleted without a reversal changes nothing here.
+  billpay::PaymentRecord other = PayerPayment("pay_2", 1000, {{"inv_a", 1000}});
+  ASSERT_THAT(Apply(other), ResultIs(BillPayApplyResult::kRecorded));
+  other.status = billpay::PaymentStatus::kDeleted;
+  EXPECT_THAT(Apply(other), ResultIs(BillPayApplyResult::kUnchanged));
+  ExpectLedgerClean();
+}
+
 class BillPayApplyConcurrencyTest : public BillPayApplyTest {
  protected:
   BillPayApplyConcurrencyTest() : BillPayApplyTest(6) {}
