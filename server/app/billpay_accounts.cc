@@ -188,9 +188,14 @@ absl::StatusOr<BillPayAccount> DescribeBillPayAccount(storage::Transaction& tx, 
 absl::StatusOr<BillPayAccount> LoadBillPayAccount(storage::Transaction& tx, const SecretBox& box,
                                                   int64_t company_id) {
   ASSIGN_OR_RETURN(storage::StoredBillPayAccount stored, storage::FindBillPayAccount(tx, company_id));
+  return OpenBillPayAccount(box, stored);
+}
+
+absl::StatusOr<BillPayAccount> OpenBillPayAccount(const SecretBox& box, const storage::StoredBillPayAccount& stored) {
   BillPayAccount account = WithoutSecrets(stored);
-  ASSIGN_OR_RETURN(account.api_key, box.Open(stored.api_key_sealed, ApiKeyContext(company_id)));
-  ASSIGN_OR_RETURN(account.webhook_secret, box.Open(stored.webhook_secret_sealed, WebhookSecretContext(company_id)));
+  ASSIGN_OR_RETURN(account.api_key, box.Open(stored.api_key_sealed, ApiKeyContext(stored.company_id)));
+  ASSIGN_OR_RETURN(account.webhook_secret,
+                   box.Open(stored.webhook_secret_sealed, WebhookSecretContext(stored.company_id)));
   return account;
 }
 

@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "server/app/secret_box.h"
+#include "storage/billpay_account_repository.h"
 #include "storage/database.h"
 
 namespace invoicehub::app {
@@ -55,6 +56,10 @@ absl::StatusOr<BillPayAccountChange> SetBillPayAccount(storage::Transaction& tx,
 // hint tells keys apart), for showing it: nothing is opened, so it answers
 // even when the secrets no longer open. NOT_FOUND when the company has none.
 absl::StatusOr<BillPayAccount> DescribeBillPayAccount(storage::Transaction& tx, int64_t company_id);
+
+// The stored account with its secrets opened (FAILED_PRECONDITION when they
+// do not open), for a caller that has just read the row.
+absl::StatusOr<BillPayAccount> OpenBillPayAccount(const SecretBox& box, const storage::StoredBillPayAccount& stored);
 
 // The account with its secrets opened, only to call bill-pay or check a
 // webhook; NOT_FOUND when the company has none.

@@ -46,8 +46,8 @@ absl::StatusOr<std::shared_ptr<billpay::BillPayGateway>> BillPayGateways::ForCom
         return absl::OkStatus();
       }
     }
-    ASSIGN_OR_RETURN(opened, LoadBillPayAccount(tx, *box_, company_id));
-    return CheckEnabled(company_id, opened->enabled);
+    ASSIGN_OR_RETURN(opened, OpenBillPayAccount(*box_, stored));
+    return absl::OkStatus();
   }));
   if (cached) return cached;
 
@@ -71,7 +71,7 @@ absl::StatusOr<std::string> BillPayGateways::WebhookSecret(int64_t company_id) {
   RETURN_IF_ERROR(database_.InTransaction([&](storage::Transaction& tx) -> absl::Status {
     ASSIGN_OR_RETURN(storage::StoredBillPayAccount stored, storage::FindBillPayAccount(tx, company_id));
     RETURN_IF_ERROR(CheckEnabled(company_id, stored.enabled));
-    ASSIGN_OR_RETURN(BillPayAccount account, LoadBillPayAccount(tx, *box_, company_id));
+    ASSIGN_OR_RETURN(BillPayAccount account, OpenBillPayAccount(*box_, stored));
     secret = std::move(account.webhook_secret);
     return absl::OkStatus();
   }));

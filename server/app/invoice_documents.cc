@@ -3,7 +3,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_format.h"
+#include "absl/time/civil_time.h"
 #include "integrations/pdf/invoice_pdf.h"
 #include "server/app/api_key_secrets.h"
 #include "server/domain/company.h"
@@ -30,10 +30,6 @@ absl::StatusOr<domain::Invoice> FindAtVersion(storage::Transaction& tx, int64_t 
 
 std::string AmountText(const domain::Invoice& invoice, int64_t minor) {
   return domain::FormatMinorUnits(minor, domain::CurrencyMinorDigits(invoice.currency_code).value_or(2));
-}
-
-std::string DateText(absl::CivilDay day) {
-  return absl::StrFormat("%04d-%02d-%02d", day.year(), day.month(), day.day());
 }
 
 }  // namespace
@@ -74,8 +70,8 @@ absl::StatusOr<InvoiceEmail> RenderInvoiceEmail(storage::Transaction& tx, int64_
       {"amount_due", AmountText(invoice, invoice.outstanding_minor)},
       {"total", AmountText(invoice, invoice.total_minor)},
       {"currency_code", invoice.currency_code},
-      {"issue_date", DateText(invoice.issue_date)},
-      {"due_date", DateText(invoice.due_date)},
+      {"issue_date", absl::FormatCivilTime(invoice.issue_date)},
+      {"due_date", absl::FormatCivilTime(invoice.due_date)},
       {"po_number", invoice.po_number},
       {"pay_now_url", invoice.pay_now_url},  // BP-4
   };

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "server/app/api_key_secrets.h"
 #include "server/app/billpay_import.h"
 #include "server/app/invoice_documents.h"
@@ -47,8 +48,6 @@ Step FromStatus(const absl::Status& status) {
 std::string Key(const storage::SyncEvent& event, const std::string& call) {
   return absl::StrCat("ih-", event.company_id, "-", event.id, "-r", event.retries, "-", call);
 }
-
-std::string DateText(absl::CivilDay day) { return absl::FormatCivilTime(day); }
 
 // An update's key names what it sends. A retry re-reads the invoice, and
 // bill-pay replays the first answer to a key without looking at the body:
@@ -135,7 +134,7 @@ class Dispatcher {
     if (!read.ok()) return FromStatus(read);
     std::string pdf_bytes = pdf ? pdf->pdf : "";  // BP-5: the invoice's PDF only, no attachments
     if (view->live) {
-      billpay::InvoiceUpdate update{invoice.number, DateText(invoice.issue_date), DateText(invoice.due_date),
+      billpay::InvoiceUpdate update{invoice.number, absl::FormatCivilTime(invoice.issue_date), absl::FormatCivilTime(invoice.due_date),
                                     invoice.total_minor, invoice.outstanding_minor, std::move(pdf_bytes)};
       billpay::Result<billpay::InvoiceRecord> updated =
           gateway_.UpdateInvoice(view->live->billpay_invoice_id, update, Key(event_, UpdateCall("update", update)));
@@ -148,8 +147,8 @@ class Dispatcher {
     billpay::InvoiceDocument document{customer->text,
                                       absl::StrCat(invoice.id),
                                       invoice.number,
-                                      DateText(invoice.issue_date),
-                                      DateText(invoice.due_date),
+                                      absl::FormatCivilTime(invoice.issue_date),
+                                      absl::FormatCivilTime(invoice.due_date),
                                       invoice.currency_code,
                                       invoice.total_minor,
                                       invoice.outstanding_minor,
